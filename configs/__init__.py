@@ -1,0 +1,1 @@
+"""Named pipeline presets (TOML), shipped as the package ``layerize.presets``."""

@@ -1,0 +1,128 @@
+"""The font catalogue: fonts layerize can both render and name in the exports.
+
+Fonts are found in the system font folders and in any folder the user adds.
+Each :class:`FontFace` carries the names each format wants (family for PPTX and
+SVG, PostScript for PSD), its weight and slant, and the file used to render it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont, TTLibError
+from PIL import ImageFont
+
+from .errors import ConfigError
+
+SYSTEM_FONT_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+    "/Library/Fonts",
+    "/System/Library/Fonts",
+    "~/Library/Fonts",
+    "C:/Windows/Fonts",
+)
+FONT_SUFFIXES = (".ttf", ".otf")
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font file: its names, weight (100..900) and slant."""
+
+    family: str
+    style: str
+    postscript: str
+    weight: int
+    italic: bool
+    path: str
+
+
+def _name(font: TTFont, *ids: int) -> str | None:
+    table = font["name"]
+    for name_id in ids:
+        record = table.getName(name_id, 3, 1, 0x409) or table.getName(name_id, 1, 0, 0)
+        if record is not None:
+            return record.toUnicode().strip()
+    return None
+
+
+def read_face(path: Path) -> FontFace | None:
+    """The :class:`FontFace` of a font file, or None when it cannot be read."""
+    try:
+        font = TTFont(str(path), lazy=True, fontNumber=0)
+        family = _name(font, 16, 1)
+        style = _name(font, 17, 2) or "Regular"
+        postscript = _name(font, 6) or (family or path.stem).replace(" ", "") + "-" + style.replace(" ", "")
+        os2 = font["OS/2"] if "OS/2" in font else None
+        weight = int(os2.usWeightClass) if os2 is not None else 400
+        italic = bool(os2.fsSelection & 1) if os2 is not None else "italic" in style.lower()
+        font.close()
+    except (TTLibError, OSError, KeyError, AttributeError, ValueError, AssertionError):
+        return None
+    if not family:
+        return None
+    weight = min(900, max(100, weight if weight >= 100 else weight * 100))
+    return FontFace(family, style, postscript, weight, italic or "oblique" in style.lower(), str(path))
+
+
+def _font_files(dirs: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
+    for folder in dirs:
+        root = Path(os.path.expanduser(folder))
+        if root.is_dir():
+            files.extend(p for p in root.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file())
+    return sorted(set(files))
+
+
+class FontCatalogue:
+    """All readable fonts in the given folders, looked up by family, weight and slant."""
+
+    def __init__(self, extra_dirs: tuple[str, ...] = ()) -> None:
+        for folder in extra_dirs:
+            if not Path(os.path.expanduser(folder)).is_dir():
+                raise ConfigError(f"font folder not found: {folder}")
+        faces = [read_face(p) for p in _font_files(tuple(extra_dirs) + SYSTEM_FONT_DIRS)]
+        self.faces: list[FontFace] = []
+        seen: set[str] = set()
+        for face in faces:  # user folders come first, so their fonts win a name clash
+            if face is not None and face.postscript not in seen:
+                seen.add(face.postscript)
+                self.faces.append(face)
+
+    def families(self) -> list[str]:
+        return sorted({f.family for f in self.faces})
+
+    def find(self, family: str, weight: int = 400, italic: bool = False) -> FontFace | None:
+        """The face of ``family`` closest to ``weight`` and ``italic``; None if the family is absent."""
+        wanted = family.casefold()
+        faces = [f for f in self.faces if f.family.casefold() == wanted]
+        if not faces:
+            return None
+        return min(faces, key=lambda f: (f.italic != italic, abs(f.weight - weight), f.style != "Regular", f.path))
+
+    def resolve(self, family: str, weight: int = 400, italic: bool = False) -> FontFace:
+        """Like :meth:`find`, falling back to a common sans family when ``family`` is not installed."""
+        for name in (family, "DejaVu Sans", "Liberation Sans", "Noto Sans"):
+            face = self.find(name, weight, italic)
+            if face is not None:
+                return face
+        if not self.faces:
+            raise ConfigError("no fonts found: install fonts-dejavu-core or add a font folder to the config")
+        return self.faces[0]
+
+
+@lru_cache(maxsize=8)
+def catalogue(extra_dirs: tuple[str, ...] = ()) -> FontCatalogue:
+    """The (cached) catalogue for the system folders plus ``extra_dirs``."""
+    return FontCatalogue(extra_dirs)
+
+
+@lru_cache(maxsize=512)
+def load_font(path: str, size: float) -> ImageFont.FreeTypeFont:
+    """A PIL font for rendering, cached by file and size (rounded to 1/64 px)."""
+    return ImageFont.truetype(path, round(size * 64) / 64)
