@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -61,3 +64,27 @@ def scene() -> Scene:
     ]
     return Scene(canvas=Canvas(width=w, height=h), background=Background(
         image=background, provenance=Provenance(engine="test", confidence=1.0)), nodes=nodes)
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import designs  # noqa: E402  (the fixtures' design generator)
+
+
+@pytest.fixture(scope="session")
+def poster_design() -> "designs.Design":
+    return designs.poster(width=1024)
+
+
+@pytest.fixture(scope="session")
+def poster_file(tmp_path_factory: pytest.TempPathFactory, poster_design: "designs.Design") -> Path:
+    path = tmp_path_factory.mktemp("poster") / "poster.png"
+    poster_design.image.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def poster_scene(poster_file: Path) -> Scene:
+    import layerize
+
+    return layerize.analyze(poster_file)

@@ -213,6 +213,10 @@ def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
     ]
     score = _shape_similarity(obs, tight)
     size = REF_SIZE * box.height / ref_h
+    size_from_width = REF_SIZE * box.width / ref_w
+    if abs(size_from_width / size - 1) <= 0.06:
+        # the font's proportions agree: the longer extent gives the finer estimate
+        size = (size * box.height + size_from_width * box.width) / (box.height + box.width)
     k = size / REF_SIZE
     x = box.x0 - ix0 * k
     baseline = ((box.y0 - iy0 * k) + (box.y1 - iy1 * k)) / 2
@@ -284,19 +288,22 @@ def _align(xs: list[float], advances: list[float], size: float, canvas_width: in
     return align, float(np.mean(anchor))
 
 
-def block_name(text: str, is_title: bool) -> str:
-    """A layer name from content: 'Title: …', 'Price: …' or 'Text: …'."""
-    first = " ".join(text.split())
-    short = first if len(first) <= 40 else first[:39] + "…"
-    if is_title:
-        return f"Title: {short}"
-    if re.search(r"[$€£¥]\s?\d|\d\s?[$€£¥]", first):
-        return f"Price: {short}"
-    return f"Text: {short}"
+PRICE = re.compile(r"[$€£¥]\s?\d|\d\s?[$€£¥]")
 
 
-def build_block(index: int, group: list[MeasuredLine], canvas_width: int, is_title: bool, engine: str
-                ) -> TextBlock:
+def name_blocks(blocks: list[TextBlock]) -> None:
+    """Name blocks from their content: 'Price: …', 'Title: …' (the largest other text) or 'Text: …'."""
+    prices = {b.id for b in blocks if PRICE.search(b.text)}
+    others = [b for b in blocks if b.id not in prices]
+    title = max(others, key=lambda b: b.style.size_px).id if others else None
+    for block in blocks:
+        first = " ".join(block.text.split())
+        short = first if len(first) <= 40 else first[:39] + "…"
+        role = "Price" if block.id in prices else "Title" if block.id == title else "Text"
+        block.name = f"{role}: {short}"
+
+
+def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine: str) -> TextBlock:
     """One :class:`TextBlock` from a paragraph of measured lines."""
     votes: dict[str, float] = {}
     for line in group:
@@ -327,10 +334,9 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, is_tit
     )
     lines = [TextLine(text=m.ocr.text.strip(), box=m.box, confidence=round(m.ocr.score, 4)) for m in group]
     confidence = float(np.average([m.ocr.score for m in group], weights=weights))
-    text = "\n".join(line.text for line in lines)
     return TextBlock(
         id=f"text-{index}",
-        name=block_name(text, is_title),
+        name=f"Text: {lines[0].text}",
         lines=lines,
         style=style,
         x=round(x, 2),

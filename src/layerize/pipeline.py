@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from . import __name__ as _package
-from .analyze import build_block, fit_fonts, group_lines, measure_ink, text_mask
+from .analyze import build_block, fit_fonts, group_lines, measure_ink, name_blocks, text_mask
 from .config import Config, load_config
 from .files import read_image
 from .fonts import catalogue
@@ -54,11 +54,8 @@ def analyze(path: Path | str, config: str | Path | Config | None = None) -> Scen
         fit_fonts(line, faces, fallback)
     measured = [m for m in measured if m.fits]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
-    largest = max((max(m.best.size for m in g) for g in groups), default=0.0)
-    blocks = [
-        build_block(i + 1, group, image.shape[1], max(m.best.size for m in group) == largest, ocr.name)
-        for i, group in enumerate(groups)
-    ]
+    blocks = [build_block(i + 1, group, image.shape[1], ocr.name) for i, group in enumerate(groups)]
+    name_blocks(blocks)
     timings["text"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -1,0 +1,96 @@
+"""Text analysis on designs with known text: strings, grouping, typography, geometry, erasure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import layerize
+from layerize.analyze import background_model, ink_coverage
+from layerize.render import ink_box
+
+import designs
+
+
+def _by_text(scene: layerize.Scene) -> dict[str, layerize.scene.TextBlock]:
+    return {block.text: block for block in scene.texts}
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#%02x%02x%02x" % rgb
+
+
+def _check_against_truth(scene: layerize.Scene, design: designs.Design) -> None:
+    found = _by_text(scene)
+    assert sorted(found) == sorted(t.text for t in design.texts)
+    for truth in design.texts:
+        block = found[truth.text]
+        style = block.style
+        assert style.font_file and style.font_file.endswith(truth.font), (truth.text, style.font_file)
+        assert style.size_px == pytest.approx(truth.size, rel=0.05), truth.text
+        got = np.array([int(style.color[i:i + 2], 16) for i in (1, 3, 5)])
+        assert np.abs(got - truth.color).max() <= 12, (truth.text, style.color, _hex(truth.color))
+        assert style.align == truth.align, truth.text
+        assert block.x == pytest.approx(truth.x, abs=0.03 * truth.size), truth.text
+        assert block.baseline == pytest.approx(truth.baseline, abs=0.03 * truth.size), truth.text
+        if len(truth.lines) > 1:
+            assert style.line_height_px == pytest.approx(truth.line_height, rel=0.03)
+        box = ink_box(block)
+        assert box is not None
+        for got_edge, want in zip((box.x0, box.y0, box.x1, box.y1), truth.bbox):
+            assert abs(got_edge - want) <= max(3, 0.05 * truth.size), (truth.text, box, truth.bbox)
+
+
+def test_poster_text_comes_back_with_its_typography(poster_scene, poster_design):
+    _check_against_truth(poster_scene, poster_design)
+    assert poster_scene.texts[0].name == "Title: Fresh Coffee"
+    assert any(b.name == "Price: $19.99" for b in poster_scene.texts)
+
+
+def test_textured_background_design():
+    design = designs.textured()
+    image = design.image
+    import tempfile, pathlib
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "textured.png"
+        image.save(path)
+        scene = layerize.analyze(path)
+    _check_against_truth(scene, design)
+
+
+def test_plate_has_no_ghost_of_the_text(poster_scene, poster_design):
+    plate = np.asarray(poster_scene.background.image.convert("RGB"), np.int16)
+    clean = np.asarray(poster_design.clean, np.int16)
+    source = np.asarray(poster_design.image, np.int16)
+    ink = np.abs(source - clean).max(axis=2) > 40  # where text was drawn
+    err = np.abs(plate - clean).max(axis=2)
+    assert ink.sum() > 1000
+    assert np.percentile(err[ink], 95) <= 12
+    assert (err[ink] > 40).mean() < 0.01
+    untouched = ~np.asarray(Image.fromarray(ink).resize(ink.shape[::-1]))
+    assert np.abs(plate - source).max(axis=2)[untouched].mean() < 1.0
+
+
+def test_analysis_is_deterministic(poster_file, poster_scene):
+    assert layerize.analyze(poster_file).to_json() == poster_scene.to_json()
+
+
+@pytest.mark.parametrize("ink,paper", [((20, 20, 20), (240, 240, 240)), ((250, 250, 250), (30, 60, 120))])
+def test_ink_separation_dark_on_light_and_light_on_dark(ink, paper):
+    crop = np.full((40, 120, 3), paper, np.uint8)
+    crop[12:28, 10:110] = ink
+    background = background_model(crop, ring=3)
+    coverage, color = ink_coverage(crop, background)
+    assert np.abs(np.subtract(color, ink)).max() <= 2
+    assert coverage[15:25, 20:100].min() > 0.95
+    assert coverage[:8].max() < 0.05
+
+
+def test_gradient_background_is_modelled():
+    x = np.linspace(40, 220, 160)
+    crop = np.repeat(np.repeat(x[None, :, None], 50, axis=0), 3, axis=2).astype(np.uint8)
+    crop[20:30, 30:130] = (200, 0, 0)
+    background = background_model(crop, ring=3)
+    assert np.abs(background[5, :, 0] - x).max() < 2
