@@ -250,13 +250,13 @@ class LamaInpainter:
             size = (-(-h // 8) * 8, -(-w // 8) * 8)
             pad = ((0, size[0] - h), (0, size[1] - w))
             image = np.pad(crop.astype(np.float32), (*pad, (0, 0)), mode="symmetric")
-            hole = np.pad(crop_mask, pad)
+            hole = np.pad(crop_mask, pad, mode="symmetric")
         feed = {
             self._image_name: (image / 255.0).transpose(2, 0, 1)[None].astype(np.float32),
             self._mask_name: hole[None, None].astype(np.float32),
         }
         out = self._session.run(None, feed)[0][0].transpose(1, 2, 0)
-        if out.max() <= 1.0 + 1e-3:
+        if out.max() <= 1.0 + 1e-3:  # a 0..1 model; LaMa exports scaled to 0..255 exceed 1 on any real crop
             out = out * 255.0
         out = out[:h, :w] if self.size is None else _resize(out, (h, w))
         return np.clip(np.rint(out), 0, 255).astype(np.uint8)
