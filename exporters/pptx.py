@@ -1,0 +1,195 @@
+"""PowerPoint export: one slide with the plate, pictures, native shapes and live text.
+
+Scale rule: the slide's long side is ``long_side_emu`` (default 12,192,000 EMU =
+13.333 in, PowerPoint's widescreen width) and the short side follows the canvas
+aspect ratio, so one canvas pixel is ``long_side_emu / max(width, height)`` EMU
+everywhere (positions, sizes, font sizes, line spacing, stroke widths).
+
+Text: each block is one text box with one paragraph per line, autofit off, word
+wrap off, zero insets, top anchored and exact line spacing. The box is two em
+wider than the longest line, and its left edge, centre or right edge (by the
+alignment) is at the anchor x, so the lines break and align as in the scene
+even where a substitute font runs a little wider. Vertically, with exact line spacing the first
+baseline lies ``line_height - 0.2 em`` below the box top, whatever the font:
+slide text is laid out in font-independent line cells (ascent 1 em, descent
+0.2 em) and the leading goes above the glyphs. This was measured by rendering
+decks with LibreOffice (DejaVu, Liberation and Noto fonts, line heights of
+1.0 to 1.6 em, rotated blocks: ink edges within 2 px, mostly 1 px, of
+``render_block`` at 1:1). Rotation is about the anchor, which PPTX expresses as
+the box's centre moved and the box turned clockwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import zipfile
+from pathlib import Path
+
+from PIL import Image
+from pptx import Presentation
+from pptx.presentation import Presentation as PresentationType
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.shapes.shapetree import SlideShapes
+from pptx.util import Emu
+
+from layerize.render import place_lines, style_font
+from layerize.scene import Box, ImageObject, Scene, Shape, TextBlock, encode_png
+
+from ._common import line_endpoints, shape_paint
+
+EMU_PER_POINT = 12700
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.LEFT}
+BLANK_LAYOUT = 6
+CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is laid out in
+
+
+def text_box_geometry(block: TextBlock) -> tuple[float, float, float, float]:
+    """``(left, top, width, height)`` in canvas px of the unrotated text box of ``block``."""
+    font = style_font(block.style)
+    style = block.style
+    lines = place_lines(block, font)
+    width = max(line.advance for line in lines) + 2 * style.size_px
+    left = block.x - {"left": 0.0, "justify": 0.0, "center": width / 2, "right": width}[style.align]
+    top = block.baseline - (style.line_height_px - CELL_DESCENT_EM * style.size_px)
+    return left, top, width, style.line_height_px * len(lines)
+
+
+def rotated_about(x: float, y: float, cx: float, cy: float, degrees: float) -> tuple[float, float]:
+    """Point ``(x, y)`` turned ``degrees`` counter-clockwise (on screen) about ``(cx, cy)``."""
+    a = math.radians(degrees)
+    dx, dy = x - cx, y - cy
+    return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """The PNG the scene JSON stores for ``image`` (deterministic for identical pixels)."""
+    return base64.b64decode(encode_png(image).partition(",")[2])
+
+
+def _rgb(color: str) -> RGBColor:
+    return RGBColor.from_string(color[1:])
+
+
+class PptxExporter:
+    """Writes a scene as a one-slide PowerPoint deck."""
+
+    name = "pptx"
+    extensions = ("pptx",)
+
+    def __init__(self, long_side_emu: int = 12_192_000) -> None:
+        self.long_side_emu = long_side_emu
+
+    def write(self, scene: Scene, path: Path) -> None:
+        """Build the deck and save it with fixed zip timestamps (byte-stable output)."""
+        prs = Presentation()
+        slide = SlideBuilder(prs, scene.canvas.width, scene.canvas.height, self.long_side_emu)
+        whole = Box(x0=0, y0=0, x1=scene.canvas.width, y1=scene.canvas.height)
+        slide.add_picture("Background", scene.background.image, whole)
+        for node in scene.nodes:
+            if isinstance(node, TextBlock):
+                slide.add_text(node)
+            elif isinstance(node, ImageObject):
+                slide.add_picture(node.name, node.image, node.box)
+            else:
+                slide.add_shape(node)
+        buf = io.BytesIO()
+        prs.save(buf)
+        write_stable_zip(buf.getvalue(), path)
+
+
+class SlideBuilder:
+    """Adds scene nodes, given in canvas pixels, to a new blank slide sized to the canvas."""
+
+    def __init__(self, prs: PresentationType, width: int, height: int, long_side_emu: int) -> None:
+        self.emu_per_px = long_side_emu / max(width, height)
+        prs.slide_width = self.emu(width)
+        prs.slide_height = self.emu(height)
+        self.shapes: SlideShapes = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT]).shapes
+
+    def emu(self, px: float) -> Emu:
+        """Canvas pixels to EMU."""
+        return Emu(round(px * self.emu_per_px))
+
+    def add_picture(self, name: str, image: Image.Image, box: Box) -> None:
+        """A picture (PNG, alpha kept) stretched over ``box``."""
+        pic = self.shapes.add_picture(io.BytesIO(png_bytes(image)), self.emu(box.x0), self.emu(box.y0),
+                                      self.emu(box.width), self.emu(box.height))
+        pic.name = name
+
+    def add_shape(self, node: Shape) -> None:
+        """A rectangle, rounded rectangle or oval autoshape, or a straight connector for a line."""
+        paint = shape_paint(node)
+        box = node.box
+        if node.shape == "line":
+            x1, y1, x2, y2 = line_endpoints(node)
+            shape = self.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, self.emu(x1), self.emu(y1),
+                                              self.emu(x2), self.emu(y2))
+        else:
+            rounded = node.corner_radius > 0 and min(box.width, box.height) > 0
+            kind = MSO_SHAPE.OVAL if node.shape == "ellipse" else (
+                MSO_SHAPE.ROUNDED_RECTANGLE if rounded else MSO_SHAPE.RECTANGLE)
+            shape = self.shapes.add_shape(kind, self.emu(box.x0), self.emu(box.y0),
+                                          self.emu(box.width), self.emu(box.height))
+            if kind == MSO_SHAPE.ROUNDED_RECTANGLE:
+                shape.adjustments[0] = min(0.5, node.corner_radius / min(box.width, box.height))
+            if paint.fill:
+                shape.fill.solid()
+                shape.fill.fore_color.rgb = _rgb(paint.fill)
+            else:
+                shape.fill.background()
+        if paint.stroke:
+            shape.line.color.rgb = _rgb(paint.stroke)
+            shape.line.width = self.emu(paint.stroke_width)
+        else:
+            shape.line.fill.background()
+        # drop the theme style reference, whose effects would add a drop shadow
+        style = shape._element.find(qn("p:style"))
+        if style is not None:
+            shape._element.remove(style)
+        shape.name = node.name
+
+    def add_text(self, block: TextBlock) -> None:
+        """One text box for ``block``, a paragraph per line (see the module notes)."""
+        style = block.style
+        left, top, width, height = text_box_geometry(block)
+        cx, cy = rotated_about(left + width / 2, top + height / 2, block.x, block.baseline, block.rotation)
+        box = self.shapes.add_textbox(self.emu(cx - width / 2), self.emu(cy - height / 2),
+                                      self.emu(width), self.emu(height))
+        box.name = block.name
+        box.rotation = -block.rotation % 360
+        frame = box.text_frame
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        frame.word_wrap = False
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+        for i, line in enumerate(block.lines):
+            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            para.alignment = ALIGN[style.align]
+            para.line_spacing = self.emu(style.line_height_px)
+            para.space_before = para.space_after = 0
+            run = para.add_run()
+            run.text = line.text
+            font = run.font
+            font.name = style.font_family
+            font.size = self.emu(style.size_px)
+            font.bold = style.weight >= 600
+            font.italic = style.italic
+            font.color.rgb = _rgb(style.color)
+            if style.letter_spacing_px:
+                spacing_pt = style.letter_spacing_px * self.emu_per_px / EMU_PER_POINT
+                run._r.get_or_add_rPr().set("spc", str(round(spacing_pt * 100)))
+
+
+def write_stable_zip(data: bytes, path: Path) -> None:
+    """Rewrite the zip ``data`` to ``path`` with a fixed timestamp on every entry."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, src.read(item.filename))

@@ -1,0 +1,149 @@
+"""The PPTX exporter: slide geometry, pictures, native shapes, live text and where LibreOffice draws it."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
+from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
+
+from conftest import text_block
+from inkcheck import ink_errors, ink_scene
+from layerize import export
+from layerize.scene import Box, Provenance, Scene, Shape, TextBlock
+
+SLIDE_LONG_SIDE = 12_192_000
+EMU_PER_PX = SLIDE_LONG_SIDE / 640  # the fixture's canvas is 640 x 400
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+
+
+def write(scene: Scene, path: Path) -> Presentation:
+    export(scene, path)
+    return Presentation(str(path))
+
+
+def shapes_by_name(prs: Presentation) -> dict:
+    return {shape.name: shape for shape in prs.slides[0].shapes}
+
+
+def px(emu: int) -> float:
+    return emu / EMU_PER_PX
+
+
+def test_slide_has_the_canvas_aspect_ratio(scene: Scene, tmp_path: Path) -> None:
+    prs = write(scene, tmp_path / "a.pptx")
+    assert prs.slide_width == SLIDE_LONG_SIDE
+    assert prs.slide_height == round(400 * EMU_PER_PX)
+    assert len(prs.slides) == 1
+
+
+def test_background_picture_covers_the_slide_at_the_bottom(scene: Scene, tmp_path: Path) -> None:
+    prs = write(scene, tmp_path / "a.pptx")
+    plate = prs.slides[0].shapes[0]
+    assert plate.shape_type == MSO_SHAPE_TYPE.PICTURE and plate.name == "Background"
+    assert (plate.left, plate.top, plate.width, plate.height) == (0, 0, prs.slide_width, prs.slide_height)
+    assert Image.open(io.BytesIO(plate.image.blob)).size == (640, 400)
+
+
+def test_object_is_a_picture_with_alpha_at_its_box(scene: Scene, tmp_path: Path) -> None:
+    pic = shapes_by_name(write(scene, tmp_path / "a.pptx"))["Product"]
+    assert pic.shape_type == MSO_SHAPE_TYPE.PICTURE
+    assert (px(pic.left), px(pic.top), px(pic.width), px(pic.height)) == pytest.approx((420, 40, 120, 120), abs=0.01)
+    image = Image.open(io.BytesIO(pic.image.blob))
+    assert image.mode == "RGBA"
+    assert image.getpixel((0, 0))[3] == 0 and image.getpixel((60, 60)) == (200, 40, 40, 255)
+
+
+def test_shapes_are_native_autoshapes(scene: Scene, tmp_path: Path) -> None:
+    prov = Provenance(engine="test", confidence=1.0)
+    extra = [
+        Shape(id="shape-2", name="Dot", shape="ellipse", box=Box(x0=10, y0=10, x1=50, y1=30), fill="#00ff00",
+              stroke="#000000", stroke_width=2, provenance=prov),
+        Shape(id="shape-3", name="Rule", shape="line", box=Box(x0=20, y0=380, x1=620, y1=384), stroke="#ff0000",
+              provenance=prov),
+    ]
+    shapes = shapes_by_name(write(scene.model_copy(update={"nodes": scene.nodes + extra}), tmp_path / "a.pptx"))
+    card = shapes["Shape: card"]
+    assert card.auto_shape_type == MSO_SHAPE.ROUNDED_RECTANGLE
+    assert card.adjustments[0] == pytest.approx(12 / 140, abs=1e-4)
+    assert str(card.fill.fore_color.rgb) == "2050A0"
+    assert (px(card.left), px(card.top), px(card.width), px(card.height)) == pytest.approx((380, 220, 220, 140), abs=0.01)
+    dot = shapes["Dot"]
+    assert dot.auto_shape_type == MSO_SHAPE.OVAL
+    assert str(dot.fill.fore_color.rgb) == "00FF00" and str(dot.line.color.rgb) == "000000"
+    assert px(dot.line.width) == pytest.approx(2, abs=0.01)
+    rule = shapes["Rule"]
+    assert rule.shape_type == MSO_SHAPE_TYPE.LINE
+    assert (px(rule.begin_x), px(rule.begin_y), px(rule.end_x), px(rule.end_y)) == pytest.approx((20, 382, 620, 382), abs=0.01)
+    assert str(rule.line.color.rgb) == "FF0000" and px(rule.line.width) == pytest.approx(4, abs=0.01)
+    assert card._element.find("{http://schemas.openxmlformats.org/presentationml/2006/main}style") is None
+
+
+def test_every_block_is_one_live_text_box(scene: Scene, tmp_path: Path) -> None:
+    shapes = shapes_by_name(write(scene, tmp_path / "a.pptx"))
+    for block in scene.texts:
+        box = shapes[block.name]
+        frame = box.text_frame
+        assert frame.text == block.text
+        assert len(frame.paragraphs) == len(block.lines)
+        assert frame.auto_size == MSO_AUTO_SIZE.NONE and frame.word_wrap is False
+        assert (frame.margin_left, frame.margin_top, frame.margin_right, frame.margin_bottom) == (0, 0, 0, 0)
+        for para in frame.paragraphs:
+            assert para.alignment == ALIGN[block.style.align]
+            assert px(para.line_spacing) == pytest.approx(block.style.line_height_px, abs=0.01)
+            font = para.runs[0].font
+            assert px(font.size) == pytest.approx(block.style.size_px, abs=0.01)
+            assert font.name == block.style.font_family
+            assert font.bold == (block.style.weight >= 600)
+            assert str(font.color.rgb) == block.style.color[1:].upper()
+
+
+def anchor_of(box, block: TextBlock) -> tuple[float, float]:
+    """Where the block's anchor lands: its point in the box's own frame, turned with the box."""
+    size = block.style.size_px
+    local_x = {"left": 0.0, "center": px(box.width) / 2, "right": px(box.width)}[block.style.align]
+    local_y = block.style.line_height_px - 0.2 * size  # the first baseline below the box top
+    cx, cy = px(box.left) + px(box.width) / 2, px(box.top) + px(box.height) / 2
+    dx, dy = local_x - px(box.width) / 2, local_y - px(box.height) / 2
+    a = math.radians(-box.rotation)  # PPTX turns clockwise
+    return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
+
+
+def test_text_boxes_put_the_anchor_on_the_first_baseline(scene: Scene, tmp_path: Path) -> None:
+    rotated = text_block("text-rot", ["Tilted", "two"], 60, 330, size=26, align="center", rotation=30)
+    scene = scene.model_copy(update={"nodes": scene.nodes + [rotated]})
+    shapes = shapes_by_name(write(scene, tmp_path / "a.pptx"))
+    for block in scene.texts:
+        box = shapes[block.name]
+        assert box.rotation == pytest.approx(-block.rotation % 360)
+        assert anchor_of(box, block) == pytest.approx((block.x, block.baseline), abs=0.01)
+    assert shapes[rotated.name].rotation == pytest.approx(330)
+
+
+def test_output_is_byte_stable(scene: Scene, tmp_path: Path) -> None:
+    export(scene, tmp_path / "a.pptx")
+    export(scene, tmp_path / "b.pptx")
+    assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.pptx") as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")), reason="needs LibreOffice and pdftoppm")
+def test_libreoffice_draws_the_text_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
+    check = ink_scene(scene)
+    export(check, tmp_path / "deck.pptx")
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")],
+                   check=True, capture_output=True, timeout=180)
+    subprocess.run(["pdftoppm", "-png", "-singlefile", "-scale-to-x", "640", "-scale-to-y", "400",
+                    str(tmp_path / "deck.pdf"), str(tmp_path / "deck")], check=True, timeout=60)
+    errors = ink_errors(Image.open(tmp_path / "deck.png"), check.texts)
+    assert all(abs(e) <= 2 for edges in errors.values() for e in edges), errors
