@@ -83,24 +83,33 @@ def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
     return (grid @ coef).reshape(h, w, 3)
 
 
-def ink_coverage(crop: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Per-pixel ink coverage (0..1) and the ink's colour, given the background."""
+def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None
+                 ) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Per-pixel ink coverage (0..1) and the ink's colour, given the background.
+
+    With ``core`` (the OCR box inside the crop), only ink components lying
+    mostly inside it count: a neighbouring line or a shape edge that merely
+    grazes the box is left out before the colour is taken.
+    """
     pixels = crop.astype(np.float64)
     dist = np.linalg.norm(pixels - background, axis=2)
-    flat = dist.ravel()
-    threshold = max(30.0, _otsu(flat))
-    ink = dist > threshold
+    ink = dist > max(30.0, _otsu(dist.ravel()))
+    if core is not None:
+        ink = _components_inside(ink, core)
+    none = np.zeros(dist.shape, np.float32), (0, 0, 0)
     if ink.sum() < 4:
-        return np.zeros(dist.shape, np.float32), (0, 0, 0)
-    strong = dist >= np.percentile(dist[ink], 60)
+        return none
+    strong = ink & (dist >= np.percentile(dist[ink], 60))
     color = np.median(pixels[strong], axis=0)
     direction = color - np.median(background[strong], axis=0)
     norm2 = float(direction @ direction)
     if norm2 < 1e-6:
-        return np.zeros(dist.shape, np.float32), (0, 0, 0)
-    coverage = ((pixels - background) @ direction) / norm2
+        return none
+    coverage = np.clip(((pixels - background) @ direction) / norm2, 0.0, 1.0)
+    # keep the anti-aliased fringe of the kept ink, nothing else
+    fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
-    return np.clip(coverage, 0.0, 1.0).astype(np.float32), rgb  # type: ignore[return-value]
+    return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -110,37 +119,32 @@ def _otsu(values: np.ndarray) -> float:
     return float(threshold) / 255.0 * 441.0
 
 
-def _line_components(coverage: np.ndarray, core: tuple[int, int, int, int]) -> np.ndarray:
-    """Coverage restricted to the ink components that touch the OCR box ``core``."""
-    solid = (coverage > 0.5).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int]) -> np.ndarray:
+    """The connected components of ``ink`` whose box lies at least half inside ``core``."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     cx0, cy0, cx1, cy1 = core
     keep = np.zeros(count, bool)
     for i in range(1, count):
         x, y, w, h, area = stats[i]
-        if x < cx1 and x + w > cx0 and y < cy1 and y + h > cy0 and area >= 2:
-            keep[i] = True
-    mask = keep[labels]
-    # let anti-aliased fringes of kept components through
-    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return np.where(grown, coverage, 0.0).astype(np.float32)
+        inside_w = max(0, min(x + w, cx1) - max(x, cx0))
+        inside_h = max(0, min(y + h, cy1) - max(y, cy0))
+        keep[i] = area >= 2 and inside_w * inside_h >= 0.5 * w * h
+    return keep[labels]
 
 
 def measure_ink(image: np.ndarray, line: OcrLine) -> MeasuredLine | None:
     """Colour, coverage and ink box of one OCR line; None when no ink separates from the background."""
     h_img, w_img = image.shape[:2]
     bx0, by0, bx1, by1 = line.box
-    height = by1 - by0
-    pad = int(round(0.15 * height)) + 3
+    pad = int(round(0.05 * (by1 - by0))) + 2
     x0, y0 = max(0, int(bx0) - pad), max(0, int(by0) - pad)
     x1, y1 = min(w_img, int(np.ceil(bx1)) + pad), min(h_img, int(np.ceil(by1)) + pad)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     crop = image[y0:y1, x0:x1]
-    background = background_model(crop, ring=max(2, pad // 2))
-    coverage, color = ink_coverage(crop, background)
+    background = background_model(crop, ring=max(2, pad))
     core = (int(bx0) - x0, int(by0) - y0, int(np.ceil(bx1)) - x0, int(np.ceil(by1)) - y0)
-    coverage = _line_components(coverage, core)
+    coverage, color = ink_coverage(crop, background, core)
     ys, xs = np.nonzero(coverage > 0.5)
     if len(xs) < 4:
         return None
@@ -239,14 +243,21 @@ def _color_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     return float(np.linalg.norm(np.subtract(a, b, dtype=np.float64)))
 
 
-def _continues(prev: MeasuredLine, line: MeasuredLine) -> bool:
-    """Whether ``line`` is the next line of the paragraph ending with ``prev``."""
+def _continues(group: list[MeasuredLine], line: MeasuredLine) -> bool:
+    """Whether ``line`` is the next line of the paragraph ``group``.
+
+    Same size and colour, a baseline pitch of 0.9-1.7 em that repeats the
+    paragraph's pitch so far, and an edge or the centre aligned.
+    """
+    prev = group[-1]
     a, b = prev.best, line.best
     size = max(a.size, b.size)
     if abs(a.size - b.size) > 0.2 * size or _color_distance(prev.color, line.color) > 48:
         return False
     pitch = b.baseline - a.baseline
-    if not 0.9 * size <= pitch <= 2.0 * size:
+    if not 0.9 * size <= pitch <= 1.7 * size:
+        return False
+    if len(group) > 1 and abs(pitch - (a.baseline - group[-2].best.baseline)) > 0.15 * pitch:
         return False
     pa, pb = prev.box, line.box
     if pb.x0 >= pa.x1 or pa.x0 >= pb.x1:
@@ -263,7 +274,7 @@ def group_lines(lines: list[MeasuredLine], paragraphs: bool = True) -> list[list
     for line in ordered:
         target = None
         if paragraphs:
-            candidates = [g for g in groups if _continues(g[-1], line)]
+            candidates = [g for g in groups if _continues(g, line)]
             target = min(candidates, key=lambda g: line.best.baseline - g[-1].best.baseline, default=None)
         if target is None:
             groups.append([line])
