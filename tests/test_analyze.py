@@ -67,8 +67,7 @@ def test_plate_has_no_ghost_of_the_text(poster_scene, poster_design):
     ink = np.abs(source - clean).max(axis=2) > 40  # where text was drawn
     err = np.abs(plate - clean).max(axis=2)
     assert ink.sum() > 1000
-    assert np.percentile(err[ink], 95) <= 12
-    assert (err[ink] > 40).mean() < 0.01
+    assert np.percentile(err[ink], 99) <= 3  # flat colour and linear gradients are rebuilt exactly
     untouched = ~np.asarray(Image.fromarray(ink).resize(ink.shape[::-1]))
     assert np.abs(plate - source).max(axis=2)[untouched].mean() < 1.0
 

@@ -4,9 +4,11 @@ Every engine works on crop windows around groups of holes (see :func:`_windows`)
 so its cost scales with the holes rather than with the image, and pastes back
 only the hole pixels: everything outside the mask stays bit-exact.
 
-Engines: ``opencv`` (Telea, for flat and gradient surroundings), ``patchmatch``
-(for textured surroundings), ``lama`` (a user-supplied LaMa ONNX model) and
-``auto``, which picks opencv or patchmatch per group by the texture around it.
+Engines: ``plane`` (the linear gradient fitted around a hole: exact on flat
+colour and linear gradients), ``opencv`` (Telea, for smooth but non-linear
+surroundings), ``patchmatch`` (for textured surroundings), ``lama`` (a
+user-supplied LaMa ONNX model) and ``auto``, which picks one per group of holes
+by the texture around it.
 """
 
 from __future__ import annotations
@@ -147,32 +149,68 @@ class PatchMatchInpainter:
         return self._patch_match.inpaint(crop, crop_mask, patch_size=self.patch_size)
 
 
-def ring_texture(image: np.ndarray, mask: np.ndarray) -> float:
-    """Texture of the ring around the holes: std-dev of its pixels after removing a linear gradient.
+def _plane_design(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    return np.stack([np.ones(len(ys)), xs, ys], axis=1).astype(np.float64)
 
-    The ring starts :data:`RING_GAP` pixels off the holes and is :data:`RING_WIDTH`
-    wide; the result is the largest residual std-dev of the three channels
-    (0 when the ring is empty).
+
+def _ring_plane(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A linear colour gradient fitted to the ring around the holes.
+
+    Returns the 3x3 coefficients (for :func:`_plane_design`) and the largest
+    per-channel residual std-dev; None when the ring is too small to fit.
+    The ring starts :data:`RING_GAP` pixels off the holes and is
+    :data:`RING_WIDTH` wide.
     """
     ring = _dilate(mask, RING_GAP + RING_WIDTH) & ~_dilate(mask, RING_GAP)
     ys, xs = np.nonzero(ring)
     if len(ys) < 3:
-        return 0.0
-    scale = max(image.shape[:2])
-    design = np.stack([np.ones(len(ys)), xs / scale, ys / scale], axis=1)
+        return None
+    design = _plane_design(ys, xs)
     values = image[ys, xs].astype(np.float64)
     coef, *_ = np.linalg.lstsq(design, values, rcond=None)
-    return float((values - design @ coef).std(axis=0).max())
+    return coef, float((values - design @ coef).std(axis=0).max())
 
 
-def choose_engine(image: np.ndarray, mask: np.ndarray, texture_threshold: float) -> str:
-    """``"patchmatch"`` when the ring around the holes is textured, else ``"opencv"``."""
-    return "patchmatch" if ring_texture(image, mask) > texture_threshold else "opencv"
+def ring_texture(image: np.ndarray, mask: np.ndarray) -> float:
+    """Texture of the ring around the holes: std-dev of its pixels after removing a linear gradient."""
+    fit = _ring_plane(image, mask)
+    return 0.0 if fit is None else fit[1]
+
+
+def choose_engine(image: np.ndarray, mask: np.ndarray, texture_threshold: float,
+                  smooth_threshold: float = 1.5) -> str:
+    """``"plane"`` for flat or linear-gradient surroundings, ``"patchmatch"`` for textured ones, else ``"opencv"``."""
+    texture = ring_texture(image, mask)
+    if texture <= smooth_threshold:
+        return "plane"
+    return "patchmatch" if texture > texture_threshold else "opencv"
+
+
+@INPAINTERS.register("plane")
+class PlaneInpainter:
+    """Fills holes with the linear colour gradient fitted around them: exact on flat colour and linear gradients."""
+
+    name = "plane"
+    margin = RING_GAP + RING_WIDTH + 1
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return _fill_windows(image, mask, self.margin, self.fill_crop)
+
+    def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
+        """``crop`` with its holes set to the gradient fitted on the ring around them."""
+        fit = _ring_plane(crop, crop_mask)
+        if fit is None:
+            return crop.copy()
+        ys, xs = np.nonzero(crop_mask)
+        out = crop.copy()
+        out[ys, xs] = np.clip(np.rint(_plane_design(ys, xs) @ fit[0]), 0, 255).astype(np.uint8)
+        return out
 
 
 @INPAINTERS.register("auto")
 class AutoInpainter:
-    """Per group of holes, opencv for flat or gradient surroundings and patchmatch for textured ones.
+    """Per group of holes: plane for flat or linear-gradient surroundings, patchmatch for textured
+    ones, opencv for the rest.
 
     Holes closer than twice the ring's reach form a group (in text: a word or a
     line); each group is classified by :func:`choose_engine` on its own ring.
@@ -182,7 +220,8 @@ class AutoInpainter:
 
     def __init__(self, texture_threshold: float = 12.0) -> None:
         self.texture_threshold = texture_threshold
-        self._engines: dict[str, OpenCVInpainter | PatchMatchInpainter] = {
+        self._engines: dict[str, PlaneInpainter | OpenCVInpainter | PatchMatchInpainter] = {
+            "plane": PlaneInpainter(),
             "opencv": OpenCVInpainter(),
             "patchmatch": PatchMatchInpainter(),
         }
