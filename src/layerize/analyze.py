@@ -20,7 +20,7 @@ import numpy as np
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw
 
-from .fonts import FontFace, load_font
+from .fonts import FontCatalogue, FontFace, load_font
 from .ocr import OcrLine
 from .render import line_advance
 from .scene import Box, Provenance, TextBlock, TextLine, TextStyle
@@ -42,18 +42,30 @@ class FontFit:
 
 @dataclass
 class MeasuredLine:
-    """An OCR line with its ink measured: colour, coverage, box and font fits."""
+    """An OCR line with its ink measured in the line's own upright frame.
+
+    ``upright`` is the ink coverage with the line turned level and cropped to
+    the ink; ``to_image`` maps its pixel coordinates to the image's. The
+    image-frame ``coverage`` over ``region`` is what the text mask erases.
+    """
 
     ocr: OcrLine
-    box: Box
+    angle: float  # degrees, counter-clockwise
+    upright: np.ndarray  # float32 0..1, tight around the ink
+    to_image: np.ndarray  # 2x3 affine: upright pixel -> image pixel
+    box: Box  # axis-aligned ink box in the image
     color: tuple[int, int, int]
-    coverage: np.ndarray  # float32 0..1 over `region`
+    coverage: np.ndarray  # float32 0..1 over `region`, image frame
     region: tuple[int, int, int, int]  # x0, y0, x1, y1 of `coverage` in the image
     fits: dict[str, FontFit] = field(default_factory=dict)  # by PostScript name
 
     @property
     def best(self) -> FontFit:
         return max(self.fits.values(), key=lambda f: (f.score, f.face.postscript))
+
+    @property
+    def text(self) -> str:
+        return self.ocr.text.strip()
 
 
 # ---------------------------------------------------------------- ink separation
@@ -132,24 +144,61 @@ def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int]) -> np.n
     return keep[labels]
 
 
-def measure_ink(image: np.ndarray, line: OcrLine) -> MeasuredLine | None:
-    """Colour, coverage and ink box of one OCR line; None when no ink separates from the background."""
-    h_img, w_img = image.shape[:2]
-    bx0, by0, bx1, by1 = line.box
-    pad = int(round(0.05 * (by1 - by0))) + 2
-    x0, y0 = max(0, int(bx0) - pad), max(0, int(by0) - pad)
-    x1, y1 = min(w_img, int(np.ceil(bx1)) + pad), min(h_img, int(np.ceil(by1)) + pad)
-    if x1 - x0 < 4 or y1 - y0 < 4:
+def _upright_crop(image: np.ndarray, line: OcrLine, angle: float
+                  ) -> tuple[np.ndarray, tuple[int, int, int, int], np.ndarray]:
+    """The line's surroundings turned by ``-angle`` so its text is level.
+
+    Returns the crop, the OCR box inside it, and the 2x3 affine that maps
+    image pixels to crop pixels (a plain shift when ``angle`` is 0).
+    """
+    quad = np.asarray(line.quad, np.float64)
+    centre = quad.mean(axis=0)
+    rotate = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -angle, 1.0)
+    quad = np.column_stack([quad, np.ones(4)]) @ rotate.T
+    qx0, qy0 = quad.min(axis=0)
+    qx1, qy1 = quad.max(axis=0)
+    pad = int(round(0.05 * (qy1 - qy0))) + 2
+    ox, oy = int(np.floor(qx0)) - pad, int(np.floor(qy0)) - pad
+    width, height = int(np.ceil(qx1)) + pad - ox, int(np.ceil(qy1)) + pad - oy
+    to_crop = rotate.copy()
+    to_crop[:, 2] -= (ox, oy)
+    core = (int(qx0) - ox, int(qy0) - oy, int(np.ceil(qx1)) - ox, int(np.ceil(qy1)) - oy)
+    crop = cv2.warpAffine(image, to_crop, (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return crop, core, to_crop
+
+
+def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0) -> MeasuredLine | None:
+    """Colour, coverage and ink box of one OCR line read at ``angle``; None when no ink stands out."""
+    crop, core, to_crop = _upright_crop(image, line, angle)
+    if crop.shape[0] < 4 or crop.shape[1] < 4:
         return None
-    crop = image[y0:y1, x0:x1]
-    background = background_model(crop, ring=max(2, pad))
-    core = (int(bx0) - x0, int(by0) - y0, int(np.ceil(bx1)) - x0, int(np.ceil(by1)) - y0)
-    coverage, color = ink_coverage(crop, background, core)
+    background = background_model(crop, ring=max(2, core[0]))
+    upright, color = ink_coverage(crop, background, core)
+    ys, xs = np.nonzero(upright > 0.5)
+    if len(xs) < 4:
+        return None
+    ux0, uy0, ux1, uy1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    to_image = cv2.invertAffineTransform(to_crop)
+    to_image[:, 2] += to_image[:, :2] @ (ux0, uy0)  # from the tight ink crop's origin
+
+    h_img, w_img = image.shape[:2]
+    corners = np.array([[0, 0, 1], [ux1 - ux0, 0, 1], [0, uy1 - uy0, 1], [ux1 - ux0, uy1 - uy0, 1]], float)
+    xy = corners @ to_image.T
+    rx0, ry0 = (max(0, int(np.floor(v)) - 2) for v in xy.min(axis=0))
+    rx1, ry1 = int(min(w_img, np.ceil(xy[:, 0].max()) + 2)), int(min(h_img, np.ceil(xy[:, 1].max()) + 2))
+    if rx1 <= rx0 or ry1 <= ry0:
+        return None
+    region_to_crop = to_crop.copy()  # the coverage back in the image frame, for the text mask
+    region_to_crop[:, 2] += to_crop[:, :2] @ (rx0, ry0)
+    coverage = cv2.warpAffine(upright, region_to_crop, (rx1 - rx0, ry1 - ry0),
+                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     ys, xs = np.nonzero(coverage > 0.5)
     if len(xs) < 4:
         return None
-    box = Box(x0=x0 + xs.min(), y0=y0 + ys.min(), x1=x0 + xs.max() + 1, y1=y0 + ys.max() + 1)
-    return MeasuredLine(ocr=line, box=box, color=color, coverage=coverage, region=(x0, y0, x1, y1))
+    box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
+    return MeasuredLine(ocr=line, angle=angle, upright=upright[uy0:uy1, ux0:ux1], to_image=to_image,
+                        box=box, color=color, coverage=coverage, region=(rx0, ry0, rx1, ry1))
 
 
 # ---------------------------------------------------------------- font matching
@@ -204,37 +253,69 @@ def _shape_similarity(observed: np.ndarray, rendered: np.ndarray) -> float:
 
 
 def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
-    """Fit ``face`` to the line's ink: similarity, em size and baseline origin."""
-    text = measured.ocr.text.strip()
-    tight, (ix0, iy0, ix1, iy1) = _reference(face.path, text)
+    """Fit ``face`` to the line's ink: similarity, em size and the anchor (left end of the baseline)."""
+    tight, (ix0, iy0, ix1, iy1) = _reference(face.path, measured.text)
     ref_w, ref_h = ix1 - ix0, iy1 - iy0
     if ref_h < 2 or ref_w < 2:
         return None
-    box = measured.box
-    obs = measured.coverage[
-        int(box.y0) - measured.region[1]: int(box.y1) - measured.region[1],
-        int(box.x0) - measured.region[0]: int(box.x1) - measured.region[0],
-    ]
+    obs = measured.upright
+    height, width = obs.shape
     score = _shape_similarity(obs, tight)
-    size = REF_SIZE * box.height / ref_h
-    size_from_width = REF_SIZE * box.width / ref_w
+    size = REF_SIZE * height / ref_h
+    size_from_width = REF_SIZE * width / ref_w
     if abs(size_from_width / size - 1) <= 0.06:
         # the font's proportions agree: the longer extent gives the finer estimate
-        size = (size * box.height + size_from_width * box.width) / (box.height + box.width)
+        size = (size * height + size_from_width * width) / (height + width)
     k = size / REF_SIZE
-    x = box.x0 - ix0 * k
-    baseline = ((box.y0 - iy0 * k) + (box.y1 - iy1 * k)) / 2
-    return FontFit(face=face, score=score, size=size, x=x, baseline=baseline)
+    origin = (-ix0 * k, ((-iy0 * k) + (height - iy1 * k)) / 2)  # in the upright ink crop
+    x, baseline = measured.to_image @ (origin[0], origin[1], 1.0)
+    return FontFit(face=face, score=score, size=size, x=float(x), baseline=float(baseline))
 
 
 def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> None:
     """Fill ``measured.fits`` with every candidate face that can draw the line's text."""
-    text = measured.ocr.text.strip()
-    usable = [f for f in faces if covers(f, text)] or [fallback]
+    usable = [f for f in faces if covers(f, measured.text)] or [fallback]
     for face in usable:
         fit = fit_font(measured, face)
         if fit is not None:
             measured.fits[face.postscript] = fit
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def candidate_angles(line: OcrLine) -> list[float]:
+    """Angles (degrees, counter-clockwise) at which the line's text may be level.
+
+    The OCR quad's top edge gives the angle; a tall box around a Latin string
+    means text turned a quarter, either way; a slanted line is also tried
+    1.5 degrees either side, since quads are only approximately aligned.
+    """
+    (x0, y0), (x1, y1), (x2, y2) = line.quad[0], line.quad[1], line.quad[2]
+    angle = -float(np.degrees(np.arctan2(y1 - y0, x1 - x0)))
+    along, across = np.hypot(x1 - x0, y1 - y0), np.hypot(x2 - x1, y2 - y1)
+    if abs(angle) < 1.5:
+        angle = 0.0
+    if across > 1.5 * along and len(line.text.strip()) >= 3 and not _is_cjk(line.text):
+        return [angle + 90.0, angle - 90.0]
+    if angle:
+        return [angle, angle - 1.5, angle + 1.5]
+    return [0.0]
+
+
+def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace
+                 ) -> MeasuredLine | None:
+    """The line measured and font-fitted at the angle where some font explains its ink best."""
+    best: MeasuredLine | None = None
+    for angle in candidate_angles(line):
+        measured = measure_ink(image, line, angle)
+        if measured is None:
+            continue
+        fit_fonts(measured, faces, fallback)
+        if measured.fits and (best is None or measured.best.score > best.best.score):
+            best = measured
+    return best
 
 
 # ---------------------------------------------------------------- paragraphs
@@ -246,10 +327,12 @@ def _color_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 def _continues(group: list[MeasuredLine], line: MeasuredLine) -> bool:
     """Whether ``line`` is the next line of the paragraph ``group``.
 
-    Same size and colour, a baseline pitch of 0.9-1.7 em that repeats the
-    paragraph's pitch so far, and an edge or the centre aligned.
+    Both level, same size and colour, a baseline pitch of 0.9-1.7 em that
+    repeats the paragraph's pitch so far, and an edge or the centre aligned.
     """
     prev = group[-1]
+    if prev.angle or line.angle:
+        return False
     a, b = prev.best, line.best
     size = max(a.size, b.size)
     if abs(a.size - b.size) > 0.2 * size or _color_distance(prev.color, line.color) > 48:
@@ -314,22 +397,54 @@ def name_blocks(blocks: list[TextBlock]) -> None:
         block.name = f"{role}: {short}"
 
 
-def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine: str) -> TextBlock:
-    """One :class:`TextBlock` from a paragraph of measured lines."""
+def _tracking(group: list[MeasuredLine], face: FontFace, size: float) -> float:
+    """Letter spacing (px) that explains lines wider than ``face`` draws them; 0 when within noise."""
+    spacings = []
+    for line in group:
+        if len(line.text) < 4:
+            continue
+        _, (ix0, _, ix1, _) = _reference(face.path, line.text)
+        drawn = (ix1 - ix0) * size / REF_SIZE
+        spacings.append((line.upright.shape[1] - drawn) / (len(line.text) - 1))
+    if not spacings:
+        return 0.0
+    spacing = float(np.median(spacings))
+    return round(spacing, 2) if 0.02 * size <= abs(spacing) <= 0.25 * size else 0.0
+
+
+def _choose_face(group: list[MeasuredLine], fonts: FontCatalogue) -> tuple[FontFace, list[FontFit]]:
+    """The face that explains the paragraph best (votes weighted by length), its italic twin if better."""
     votes: dict[str, float] = {}
     for line in group:
         for name, fit in line.fits.items():
-            votes[name] = votes.get(name, 0.0) + fit.score * len(line.ocr.text)
+            votes[name] = votes.get(name, 0.0) + fit.score * len(line.text)
     name = max(votes, key=lambda n: (votes[n], n))
     fits = [line.fits.get(name) or line.best for line in group]
     face = fits[0].face
+    twin = fonts.find(face.family, face.weight, italic=not face.italic)
+    if twin is not None and twin.italic != face.italic and all(covers(twin, m.text) for m in group):
+        twin_fits = [fit_font(m, twin) for m in group]
+        if all(twin_fits) and np.mean([f.score for f in twin_fits]) > np.mean([f.score for f in fits]) + 0.03:
+            return twin, twin_fits  # type: ignore[return-value]
+    return face, fits
+
+
+def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine: str,
+                fonts: FontCatalogue) -> TextBlock:
+    """One :class:`TextBlock` from a paragraph of measured lines."""
+    face, fits = _choose_face(group, fonts)
     size = float(np.median([f.size for f in fits]))
+    spacing = _tracking(group, face, size)
     font = load_font(face.path, size)
-    advances = [line_advance(font, line.ocr.text.strip()) for line in group]
-    align, x = _align([f.x for f in fits], advances, size, canvas_width)
+    advances = [line_advance(font, line.text, spacing) for line in group]
+    rotation = group[0].angle
+    if rotation:
+        align, x = "left", fits[0].x
+    else:
+        align, x = _align([f.x for f in fits], advances, size, canvas_width)
     baselines = [f.baseline for f in fits]
     pitch = float(np.median(np.diff(baselines))) if len(fits) > 1 else round(size * 1.2, 2)
-    weights = np.array([len(line.ocr.text) for line in group], np.float64)
+    weights = np.array([len(line.text) for line in group], np.float64)
     color = np.average(np.array([line.color for line in group], np.float64), axis=0, weights=weights)
     style = TextStyle(
         font_family=face.family,
@@ -341,9 +456,10 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
         color="#%02x%02x%02x" % tuple(int(round(c)) for c in color),
         align=align,  # type: ignore[arg-type]
         line_height_px=round(max(pitch, 1.0), 2),
+        letter_spacing_px=spacing,
         font_match=round(float(np.mean([f.score for f in fits])), 4),
     )
-    lines = [TextLine(text=m.ocr.text.strip(), box=m.box, confidence=round(m.ocr.score, 4)) for m in group]
+    lines = [TextLine(text=m.text, box=m.box, confidence=round(m.ocr.score, 4)) for m in group]
     confidence = float(np.average([m.ocr.score for m in group], weights=weights))
     return TextBlock(
         id=f"text-{index}",
@@ -352,6 +468,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
         style=style,
         x=round(x, 2),
         baseline=round(baselines[0], 2),
+        rotation=round(rotation, 2),
         provenance=Provenance(engine=engine, confidence=round(min(1.0, confidence), 4)),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,13 +13,14 @@ import numpy as np
 from PIL import Image
 
 from . import __name__ as _package
-from .analyze import build_block, fit_fonts, group_lines, measure_ink, name_blocks, text_mask
+from .analyze import build_block, group_lines, measure_line, name_blocks, text_mask
 from .config import Config, load_config
 from .files import read_image
 from .fonts import catalogue
 from .inpaint import inpainter_from_config
 from .ocr import OCR_ENGINES, OcrEngine
 from .scene import Background, Canvas, Provenance, Scene, Source
+from .segment import ObjectHint, Segmentation, segment
 
 log = logging.getLogger(_package)
 
@@ -29,8 +31,12 @@ def _ocr_engine(name: str, max_side: int) -> OcrEngine:
     return OCR_ENGINES.create(name, max_side=max_side)
 
 
-def analyze(path: Path | str, config: str | Path | Config | None = None) -> Scene:
-    """Reconstruct the design in the image at ``path`` as a :class:`Scene`."""
+def analyze(path: Path | str, config: str | Path | Config | None = None,
+            objects: Sequence[ObjectHint] = ()) -> Scene:
+    """Reconstruct the design in the image at ``path`` as a :class:`Scene`.
+
+    ``objects`` are boxes the user wants as objects, found or not.
+    """
     cfg = load_config(config)
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -49,12 +55,9 @@ def analyze(path: Path | str, config: str | Path | Config | None = None) -> Scen
     faces = [face for family in families for weight in (400, 700)
              if (face := fonts.find(family, weight)) is not None]
     faces = list(dict.fromkeys(faces)) or [fallback]
-    measured = [m for line in ocr_lines if (m := measure_ink(image, line)) is not None]
-    for line in measured:
-        fit_fonts(line, faces, fallback)
-    measured = [m for m in measured if m.fits]
+    measured = [m for line in ocr_lines if (m := measure_line(image, line, faces, fallback)) is not None]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
-    blocks = [build_block(i + 1, group, image.shape[1], ocr.name) for i, group in enumerate(groups)]
+    blocks = [build_block(i + 1, group, image.shape[1], ocr.name, fonts) for i, group in enumerate(groups)]
     name_blocks(blocks)
     timings["text"] = time.perf_counter() - mark
 
@@ -63,6 +66,14 @@ def analyze(path: Path | str, config: str | Path | Config | None = None) -> Scen
     if cfg.inpaint.mask_dilation:
         size = 2 * cfg.inpaint.mask_dilation + 1
         mask = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    timings["mask"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    found = segment(image, mask, cfg.objects, objects) if cfg.objects.enabled else Segmentation([], np.zeros_like(mask))
+    mask = mask | found.plate_mask
+    timings["objects"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
     inpainter = inpainter_from_config(cfg.inpaint)
     plate = inpainter.fill(image, mask) if mask.any() else image.copy()
     timings["inpaint"] = time.perf_counter() - mark
@@ -77,6 +88,6 @@ def analyze(path: Path | str, config: str | Path | Config | None = None) -> Scen
             image=Image.fromarray(plate, "RGB"),
             provenance=Provenance(engine=inpainter.name, confidence=1.0),
         ),
-        nodes=list(blocks),
+        nodes=[*found.nodes, *blocks],
         metadata={"config": cfg.name, "ocr_engine": ocr.name, "masked_fraction": round(float(mask.mean()), 5)},
     )
