@@ -7,8 +7,9 @@
 """
 
 from .config import Config, load_config
-from .errors import ConfigError, EngineError, InputError, LayerizeError
+from .errors import ConfigError, EngineError, ImageApiError, InputError, LayerizeError
 from .exporting import EXPORTERS, export
+from .imagegen import generate, regenerate
 from .pipeline import analyze
 from .scene import SCHEMA_VERSION, Scene, json_schema
 
@@ -18,12 +19,15 @@ __all__ = [
     "Config",
     "ConfigError",
     "EngineError",
+    "ImageApiError",
     "InputError",
     "LayerizeError",
     "Scene",
     "analyze",
     "export",
+    "generate",
     "json_schema",
     "load_config",
+    "regenerate",
 ]
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,11 +19,13 @@ from click_default_group import DefaultGroup
 from pydantic import ValidationError
 
 from . import __version__
-from .config import load_config, preset_names
+from .config import Config, load_config, preset_names
 from .errors import InputError, LayerizeError
 from .exporting import EXPORTERS, export, format_for
+from .imagegen import BACKGROUNDS, QUALITIES, ImageResult, template_names
 from .pipeline import analyze
 from .scene import Scene, json_schema
+from .segment import SEGMENTERS, ObjectHint
 
 
 def _load_scene(path: Path) -> Scene:
@@ -40,11 +43,13 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
     lines = [f"{len(scene.texts)} text blocks, {len(scene.nodes) - len(scene.texts)} other nodes, {seconds:.2f} s"]
     for block in scene.texts:
         style = block.style
-        match = f" match {style.font_match:.2f}" if style.font_match is not None else ""
+        fidelity = f" fidelity {block.fidelity:.2f}" if block.fidelity is not None else ""
         lines.append(
             f"  {block.id:<8} {style.font_postscript} {style.size_px:.1f}px {style.color} {style.align}"
-            f"{match} conf {block.provenance.confidence:.2f}  {block.text.splitlines()[0][:50]!r}"
+            f"{fidelity} conf {block.provenance.confidence:.2f}  {block.text.splitlines()[0][:50]!r}"
         )
+    if "text_fidelity" in scene.metadata:
+        lines.append(f"text fidelity {scene.metadata['text_fidelity']:.3f} (blocks under 0.6 deserve a look)")
     lines.extend(f"wrote {path}" for path in outputs)
     return "\n".join(lines)
 
@@ -63,10 +68,13 @@ def main() -> None:
               help="Also write the scene graph as JSON (edit it, then re-export it).")
 @click.option("--config", "config", default="default", show_default=True,
               help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
+@click.option("--object", "object_boxes", multiple=True, metavar="X0,Y0,X1,Y1[:LABEL]",
+              help="Make what is in this box an object layer, found or not. Repeatable.")
+@click.option("--no-objects", is_flag=True, help="Text only: leave objects and shapes in the background.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
 def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, config: str,
-            quiet: bool, verbose: bool) -> None:
+            object_boxes: tuple[str, ...], no_objects: bool, quiet: bool, verbose: bool) -> None:
     """Analyse SOURCE (an image, or a scene .json to re-export) and write the outputs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     try:
@@ -75,8 +83,14 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
         for out in outputs:
             format_for(out)  # fail on an unknown extension before the slow analysis
         cfg = load_config(config)
+        if no_objects:
+            cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})
+        try:
+            hints = [ObjectHint.parse(box) for box in object_boxes]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--object") from None
         start = time.perf_counter()
-        scene = _load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg)
+        scene = _load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
         written = []
         for out in outputs:
             written.append(export(scene, out, **cfg.export.get(format_for(out), {})))
@@ -104,5 +118,110 @@ def engines() -> None:
 
     click.echo(f"ocr:        {', '.join(OCR_ENGINES.names())}")
     click.echo(f"inpainters: {', '.join(INPAINTERS.names())}")
+    click.echo(f"segmenters: {', '.join(SEGMENTERS.names())}")
     click.echo(f"exporters:  {', '.join(EXPORTERS.names())}")
     click.echo(f"presets:    {', '.join(preset_names())}")
+    click.echo(f"templates:  {', '.join(template_names())}")
+
+
+def _write_outputs(scene: Scene, outputs: tuple[Path, ...], cfg: Config) -> list[Path]:
+    """Export ``scene`` to every output with the config's options for its format."""
+    return [export(scene, out, **cfg.export.get(format_for(out), {})) for out in outputs]
+
+
+def _confirm_preview(quiet: bool) -> Callable[[ImageResult, Path], None]:
+    """Show the preview; at a terminal, ask before paying for the real image."""
+    def show(result: ImageResult, path: Path) -> None:
+        if not quiet:
+            click.echo(f"preview {path}: {result.describe()}")
+        if sys.stdin.isatty():
+            click.confirm("Generate the full-quality image?", default=True, abort=True)
+    return show
+
+
+@main.command()
+@click.argument("prompt")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
+              help="Output file (.psd, .pptx, .svg); the raw image is saved beside the first. Repeatable.")
+@click.option("--scene", "scene_path", type=click.Path(path_type=Path), help="Also write the scene graph as JSON.")
+@click.option("--size", help="WIDTHxHEIGHT in multiples of 16 (e.g. 1024x1536), or auto; default: the template's.")
+@click.option("--quality", type=click.Choice(QUALITIES), help="Default: the config's (medium).")
+@click.option("--model", help="Image model; default: the config's (gpt-image-2).")
+@click.option("--background", type=click.Choice(BACKGROUNDS), help="Default: the config's (opaque).")
+@click.option("--template", help="Prompt template (poster, infographic, slide, product, text-free) or a TOML file.")
+@click.option("--preview", is_flag=True, help="Make a cheap low-quality preview first, then the real image.")
+@click.option("--config", "config", default="default", show_default=True,
+              help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+def generate(prompt: str, outputs: tuple[Path, ...], scene_path: Path | None, size: str | None,
+             quality: str | None, model: str | None, background: str | None, template: str | None,
+             preview: bool, config: str, quiet: bool, verbose: bool) -> None:
+    """Generate a design for PROMPT with an image model and write it as editable files.
+
+    The API key comes from OPENAI_API_KEY; OPENAI_BASE_URL points at an
+    OpenAI-compatible proxy. The raw image is saved as NAME.raw.png (or .jpg,
+    .webp) beside the first output.
+    """
+    from .imagegen import generate as generate_design
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    try:
+        if not outputs and scene_path is None:
+            raise click.UsageError("give at least one -o OUTPUT or --scene FILE")
+        for out in outputs:
+            format_for(out)
+        cfg = load_config(config)
+        start = time.perf_counter()
+        first = (outputs or (scene_path,))[0]
+        made = generate_design(prompt, first.with_suffix(".raw.png"), config=cfg, model=model, size=size,
+                               quality=quality, background=background, template=template, preview=preview,
+                               on_preview=_confirm_preview(quiet))
+        written = [p for p in (made.preview_path, made.image_path) if p is not None]
+        written += _write_outputs(made.scene, outputs, cfg)
+        if scene_path is not None:
+            made.scene.save(scene_path)
+            written.append(scene_path)
+    except LayerizeError as exc:
+        click.echo(f"layerize: error: {exc}", err=True)
+        sys.exit(2)
+    if not quiet:
+        total = f", total est. ${made.cost_usd:.4f} with the preview" if made.preview and made.cost_usd else ""
+        click.echo(f"generated {made.image_path.name}: {made.result.describe()}{total}")
+        click.echo(_summary(made.scene, written, time.perf_counter() - start))
+
+
+@main.command()
+@click.argument("scene_file", type=click.Path(path_type=Path))
+@click.option("--layer", required=True, help="The object layer to repaint, by name or id.")
+@click.option("--prompt", required=True, help="What to paint there instead.")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
+              help="Also export the updated scene (.psd, .pptx, .svg). Repeatable.")
+@click.option("--quality", type=click.Choice(QUALITIES), help="Default: the config's (medium).")
+@click.option("--model", help="Image model; default: the config's (gpt-image-2).")
+@click.option("--config", "config", default="default", show_default=True,
+              help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+def regenerate(scene_file: Path, layer: str, prompt: str, outputs: tuple[Path, ...], quality: str | None,
+               model: str | None, config: str, quiet: bool, verbose: bool) -> None:
+    """Repaint one object layer of SCENE_FILE with the image model's edit endpoint.
+
+    The layer's alpha is the edit mask; the scene file is updated in place.
+    """
+    from .imagegen import regenerate as repaint
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    try:
+        for out in outputs:
+            format_for(out)
+        cfg = load_config(config)
+        scene, result = repaint(_load_scene(scene_file), layer, prompt, config=cfg, model=model, quality=quality)
+        scene.save(scene_file)
+        written = [scene_file, *_write_outputs(scene, outputs, cfg)]
+    except LayerizeError as exc:
+        click.echo(f"layerize: error: {exc}", err=True)
+        sys.exit(2)
+    if not quiet:
+        click.echo(f"repainted {layer}: {result.describe()}")
+        click.echo("\n".join(f"wrote {path}" for path in written))

@@ -9,21 +9,18 @@ from __future__ import annotations
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
 
-DEFAULT_FONTS = [
-    "DejaVu Sans",
-    "DejaVu Serif",
-    "DejaVu Sans Mono",
-    "Liberation Sans",
-    "Liberation Serif",
-    "Liberation Sans Narrow",
-    "Noto Sans",
-    "Noto Serif",
+DEFAULT_FONTS = [  # families the analyser compares each line against (those installed)
+    "DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono",
+    "Liberation Sans", "Liberation Serif", "Liberation Sans Narrow",
+    "Noto Sans", "Noto Serif", "Roboto", "Open Sans", "Lato", "Inter", "Carlito", "Caladea",
+    "Nimbus Sans", "Nimbus Roman", "C059", "P052", "League Spartan", "Bebas Neue",
+    "Droid Sans Fallback", "Noto Sans CJK JP",
 ]
 
 
@@ -56,13 +53,90 @@ class InpaintConfig(_Section):
     texture_threshold: float = Field(default=12.0, ge=0, description="Border std-dev above which auto uses PatchMatch")
 
 
+class ObjectsConfig(_Section):
+    """Objects and shapes on layers of their own (see :mod:`layerize.segment`)."""
+
+    enabled: bool = Field(default=True, description="Off: text-only reconstruction")
+    segmenters: list[str] = Field(default_factory=lambda: ["flat", "photo", "u2netp"],
+                                  description="Segmenters to run, in order (flat, photo, u2netp)")
+    min_area: int = Field(default=48, ge=1, description="Smallest flat region made a shape, in pixels")
+    min_object_area: int = Field(default=1024, ge=1, description="Smallest photo, icon or salient object, in pixels")
+    edge_threshold: float = Field(default=8.0, gt=0, description="Colour step (0-255) that separates flat regions")
+    saliency_threshold: float = Field(default=0.5, gt=0, lt=1, description="u2netp saliency that counts as object")
+    keep_in_plate: bool = Field(default=False, description="Leave objects and shapes in the background plate too")
+
+
+Quality = Literal["low", "medium", "high", "auto"]
+Background = Literal["opaque", "transparent", "auto"]
+MAX_IMAGE_EDGE = 3840
+MAX_IMAGE_PIXELS = 3840 * 2160
+
+
+def check_size(size: str) -> str:
+    """Validate an image model size: ``auto`` or ``WIDTHxHEIGHT`` as the Images API accepts it."""
+    if size == "auto":
+        return size
+    width, sep, height = size.partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise ValueError(f"size {size!r} is not WIDTHxHEIGHT (e.g. 1024x1536) or auto")
+    w, h = int(width), int(height)
+    if w % 16 or h % 16 or not w or not h:
+        raise ValueError(f"size {size}: width and height must be positive multiples of 16")
+    if max(w, h) > MAX_IMAGE_EDGE or w * h > MAX_IMAGE_PIXELS:
+        raise ValueError(f"size {size}: at most {MAX_IMAGE_EDGE} pixels a side and {MAX_IMAGE_PIXELS} in all")
+    if max(w / h, h / w) > 3:
+        raise ValueError(f"size {size}: the aspect ratio must be between 1:3 and 3:1")
+    return size
+
+
+ImageSize = Annotated[str, AfterValidator(check_size)]
+
+
+class ImagePrices(_Section):
+    """What an image model costs, in USD per million tokens of each kind."""
+
+    text_input: float = Field(ge=0)
+    image_input: float = Field(ge=0)
+    image_output: float = Field(ge=0)
+    text_output: float = Field(default=0.0, ge=0)
+
+
+class GenerateConfig(_Section):
+    """The image-model front end (``layerize generate`` / ``regenerate``)."""
+
+    model: str = Field(default="gpt-image-2", min_length=1)
+    size: ImageSize | None = Field(default=None, description="WIDTHxHEIGHT or auto; default: the template's size")
+    quality: Quality = "medium"
+    background: Background = "opaque"
+    template: str = Field(default="poster", description="Prompt template name or TOML file")
+    template_dirs: list[str] = Field(default_factory=list, description="Extra folders with template .toml files")
+    base_url: str | None = Field(default=None, description="API base URL; OPENAI_BASE_URL overrides it")
+    timeout: float = Field(default=300.0, gt=0, description="Seconds to wait for one API answer")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=10, description="Retries after a 429 or 5xx answer")
+    backoff_base: float = Field(default=1.0, ge=0, description="First retry delay in seconds; doubles each time")
+    backoff_max: float = Field(default=60.0, ge=0, description="Longest delay, Retry-After included")
+    edit_margin: float = Field(default=0.25, ge=0, le=2, description="Context around a repainted layer, in box sizes")
+    prices: dict[str, ImagePrices] = Field(
+        default_factory=lambda: {"gpt-image-2": ImagePrices(text_input=5, image_input=8, image_output=30,
+                                                             text_output=10)},
+        description="Estimated prices per model, USD per million tokens")
+
+
 class Config(_Section):
     name: str = "custom"
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     ocr: OcrConfig = Field(default_factory=OcrConfig)
     text: TextConfig = Field(default_factory=TextConfig)
     inpaint: InpaintConfig = Field(default_factory=InpaintConfig)
+    objects: ObjectsConfig = Field(default_factory=ObjectsConfig)
     export: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per exporter name")
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic error as one line: ``field.path: message; ...``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def preset_names() -> list[str]:
@@ -90,5 +164,4 @@ def load_config(spec: str | Path | Config | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: invalid TOML: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{origin}: {problems}") from None
+        raise ConfigError(f"{origin}: {validation_problems(exc)}") from None

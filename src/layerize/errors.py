@@ -22,3 +22,7 @@ class ConfigError(LayerizeError):
 
 class EngineError(LayerizeError):
     """An engine that is unknown, not installed or failed to load."""
+
+
+class ImageApiError(LayerizeError):
+    """The image model's API refused or failed a request; the message says why and what to do."""
