@@ -93,3 +93,50 @@ def test_gradient_background_is_modelled():
     crop[20:30, 30:130] = (200, 0, 0)
     background = background_model(crop, ring=3)
     assert np.abs(background[5, :, 0] - x).max() < 2
+
+
+@pytest.fixture(scope="module")
+def typography_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
+    design = designs.typography()
+    path = tmp_path_factory.mktemp("typography") / "typography.png"
+    design.image.save(path)
+    return layerize.analyze(path), design
+
+
+def test_turned_tracked_italic_and_chinese_text(typography_scene):
+    scene, design = typography_scene
+    found = _by_text(scene)
+    assert sorted(found) == sorted(t.text for t in design.texts)
+    for truth in design.texts:
+        block, style = found[truth.text], found[truth.text].style
+        assert style.font_file.endswith(truth.font), (truth.text, style.font_file)
+        assert style.size_px == pytest.approx(truth.size, rel=0.05), truth.text
+        assert block.rotation == pytest.approx(truth.rotation, abs=1.0), truth.text
+        assert style.letter_spacing_px == pytest.approx(truth.spacing, abs=0.1 * truth.size), truth.text
+        assert np.hypot(block.x - truth.x, block.baseline - truth.baseline) <= 0.08 * truth.size, truth.text
+        got = np.array([int(style.color[i:i + 2], 16) for i in (1, 3, 5)])
+        assert np.abs(got - truth.color).max() <= 12, truth.text
+        assert block.fidelity is not None and block.fidelity > 0.6, (truth.text, block.fidelity)
+    assert found["Limited edition"].style.italic
+    assert scene.metadata["text_fidelity"] > 0.8
+
+
+def test_restore_spaces_between_tracked_capitals():
+    from PIL import ImageDraw, ImageFont
+    from layerize.analyze import restore_spaces
+
+    font = ImageFont.truetype(designs.font_path("DejaVuSans-Bold.ttf"), 40)
+
+    def ink(text: str, spacing: float) -> np.ndarray:
+        image = Image.new("L", (900, 60))
+        draw = ImageDraw.Draw(image)
+        for k, ch in enumerate(text):
+            draw.text((10 + font.getlength(text[:k]) + k * spacing, 45), ch, font=font, fill=255, anchor="ls")
+        alpha = np.asarray(image) / 255.0
+        ys, xs = np.nonzero(alpha > 0.5)
+        return alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+    assert restore_spaces("NEWSEASON", ink("NEW SEASON", 10)) == "NEW SEASON"
+    assert restore_spaces("BESTSELLER", ink("BEST SELLER", 6)) == "BEST SELLER"
+    assert restore_spaces("HELLO", ink("HELLO", 0)) == "HELLO"
+    assert restore_spaces("Hello world", ink("Hello world", 0)) == "Hello world"

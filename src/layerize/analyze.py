@@ -12,7 +12,8 @@ is read from the line ends.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import cv2
@@ -22,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from .fonts import FontCatalogue, FontFace, load_font
 from .ocr import OcrLine
-from .render import line_advance
+from .render import line_advance, render_block
 from .scene import Box, Provenance, TextBlock, TextLine, TextStyle
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
@@ -197,7 +198,9 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0) -> Measure
     if len(xs) < 4:
         return None
     box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
-    return MeasuredLine(ocr=line, angle=angle, upright=upright[uy0:uy1, ux0:ux1], to_image=to_image,
+    tight = upright[uy0:uy1, ux0:ux1]
+    line = replace(line, text=restore_spaces(line.text.strip(), tight))
+    return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image,
                         box=box, color=color, coverage=coverage, region=(rx0, ry0, rx1, ry1))
 
 
@@ -217,10 +220,10 @@ def covers(face: FontFace, text: str) -> bool:
     return all(ord(ch) in codes for ch in text if not ch.isspace())
 
 
-@lru_cache(maxsize=4096)
-def _reference(path: str, text: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """``text`` rendered at REF_SIZE: its tight alpha and ink box relative to the baseline origin."""
-    font = load_font(path, REF_SIZE)
+@lru_cache(maxsize=8192)
+def _reference(path: str, text: str, size: float = REF_SIZE) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """``text`` rendered at ``size``: its tight alpha and ink box relative to the baseline origin."""
+    font = load_font(path, size)
     left, top, right, bottom = font.getbbox(text, anchor="ls")
     w, h = int(right - left) + 4, int(bottom - top) + 4
     image = Image.new("L", (max(w, 1), max(h, 1)), 0)
@@ -234,18 +237,19 @@ def _reference(path: str, text: str) -> tuple[np.ndarray, tuple[float, float, fl
     return tight, (xs.min() - ox, ys.min() - oy, xs.max() + 1 - ox, ys.max() + 1 - oy)
 
 
-def _shape_similarity(observed: np.ndarray, rendered: np.ndarray) -> float:
+def _shape_similarity(observed: np.ndarray, rendered: np.ndarray, height: int = MATCH_HEIGHT) -> float:
     """Similarity (0..1) of two ink crops: glyph shapes compared at one size, times the aspect agreement.
 
     The rendered crop is stretched to the observed crop's box so that a small
     width error does not misalign every glyph; the width error is then charged
     separately through the ratio of the two aspect ratios.
     """
-    width = max(1, int(round(observed.shape[1] * MATCH_HEIGHT / observed.shape[0])))
-    a = cv2.resize(observed, (width, MATCH_HEIGHT), interpolation=cv2.INTER_AREA)
-    b = cv2.resize(rendered, (width, MATCH_HEIGHT), interpolation=cv2.INTER_AREA)
-    a = cv2.GaussianBlur(a, (0, 0), 0.8)
-    b = cv2.GaussianBlur(b, (0, 0), 0.8)
+    width = max(1, int(round(observed.shape[1] * height / observed.shape[0])))
+    a = cv2.resize(observed, (width, height), interpolation=cv2.INTER_AREA)
+    b = cv2.resize(rendered, (width, height), interpolation=cv2.INTER_AREA)
+    sigma = 0.8 * height / MATCH_HEIGHT
+    a = cv2.GaussianBlur(a, (0, 0), sigma)
+    b = cv2.GaussianBlur(b, (0, 0), sigma)
     union = np.maximum(a, b).sum()
     iou = float(np.minimum(a, b).sum() / union) if union > 0 else 0.0
     ratio = (rendered.shape[1] / rendered.shape[0]) / (observed.shape[1] / observed.shape[0])
@@ -272,9 +276,18 @@ def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
     return FontFit(face=face, score=score, size=size, x=float(x), baseline=float(baseline))
 
 
+QUICK_SIZE, QUICK_HEIGHT, SHORTLIST = 24.0, 14, 6
+"""First pass of font matching: every candidate rendered small and compared coarsely; the best
+SHORTLIST faces are then fitted in full."""
+
+
 def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> None:
-    """Fill ``measured.fits`` with every candidate face that can draw the line's text."""
+    """Fill ``measured.fits`` with the candidate faces that draw the line's text most alike."""
     usable = [f for f in faces if covers(f, measured.text)] or [fallback]
+    if len(usable) > SHORTLIST:
+        quick = {f.postscript: _shape_similarity(measured.upright, _reference(f.path, measured.text, QUICK_SIZE)[0],
+                                                 QUICK_HEIGHT) for f in usable}
+        usable = sorted(usable, key=lambda f: (-quick[f.postscript], f.postscript))[:SHORTLIST]
     for face in usable:
         fit = fit_font(measured, face)
         if fit is not None:
@@ -283,6 +296,35 @@ def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace)
 
 def _is_cjk(text: str) -> bool:
     return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def restore_spaces(text: str, upright: np.ndarray) -> str:
+    """``text`` with the word spaces OCR dropped between widely tracked letters put back.
+
+    Applies only when every non-space character is one run of inked columns
+    (as with spaced capitals); a gap much wider than the letter gaps, where
+    the text has no space, gets one.
+    """
+    columns = (upright > 0.5).any(axis=0)
+    edges = np.flatnonzero(np.diff(columns.astype(np.int8)))
+    starts = [0] + list(edges[1::2] + 1) if columns[0] else list(edges[::2] + 1)
+    ends = list(edges[::2] + 1) if columns[0] else list(edges[1::2] + 1)
+    ends = ends + [len(columns)] if len(ends) < len(starts) else ends
+    glyphs = [ch for ch in text if not ch.isspace()]
+    if len(starts) != len(glyphs) or len(glyphs) < 4:
+        return text
+    gaps = np.array([s - e for s, e in zip(starts[1:], ends[:-1])], float)
+    wide = gaps > max(2.0 * float(np.median(gaps)), 0.25 * upright.shape[0])
+    words, out = text.split(), []
+    position = 0
+    for word in words:
+        for i, ch in enumerate(word):
+            out.append(ch)
+            if position < len(wide) and wide[position] and i < len(word) - 1:
+                out.append(" ")
+            position += 1
+        out.append(" ")
+    return "".join(out).strip()
 
 
 def candidate_angles(line: OcrLine) -> list[float]:
@@ -304,9 +346,14 @@ def candidate_angles(line: OcrLine) -> list[float]:
     return [0.0]
 
 
-def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace
-                 ) -> MeasuredLine | None:
-    """The line measured and font-fitted at the angle where some font explains its ink best."""
+def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace,
+                 reread: Callable[[np.ndarray], list[OcrLine]] | None = None) -> MeasuredLine | None:
+    """The line measured and font-fitted at the angle where some font explains its ink best.
+
+    A turned line is read again from its levelled crop with ``reread`` (the
+    OCR engine), since recognisers read level text best; the reading whose
+    rendering explains the ink better is kept.
+    """
     best: MeasuredLine | None = None
     for angle in candidate_angles(line):
         measured = measure_ink(image, line, angle)
@@ -315,7 +362,21 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
         fit_fonts(measured, faces, fallback)
         if measured.fits and (best is None or measured.best.score > best.best.score):
             best = measured
-    return best
+    if best is None or not best.angle or reread is None:
+        return best
+    crop, _, _ = _upright_crop(image, line, best.angle)
+    readings = sorted(reread(np.ascontiguousarray(crop)), key=lambda r: r.box[0])
+    if not readings:
+        return best
+    text = " ".join(r.text.strip() for r in readings)
+    if text == best.text:
+        return best
+    score = float(np.mean([r.score for r in readings]))
+    again = measure_ink(image, OcrLine(text, line.quad, score), best.angle)
+    if again is None:
+        return best
+    fit_fonts(again, faces, fallback)
+    return again if again.fits and again.best.score > best.best.score else best
 
 
 # ---------------------------------------------------------------- paragraphs
@@ -409,7 +470,7 @@ def _tracking(group: list[MeasuredLine], face: FontFace, size: float) -> float:
     if not spacings:
         return 0.0
     spacing = float(np.median(spacings))
-    return round(spacing, 2) if 0.02 * size <= abs(spacing) <= 0.25 * size else 0.0
+    return round(spacing, 2) if 0.02 * size <= abs(spacing) <= 0.5 * size else 0.0
 
 
 def _choose_face(group: list[MeasuredLine], fonts: FontCatalogue) -> tuple[FontFace, list[FontFit]]:
@@ -471,6 +532,110 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
         rotation=round(rotation, 2),
         provenance=Provenance(engine=engine, confidence=round(min(1.0, confidence), 4)),
     )
+
+
+# ---------------------------------------------------------------- render and compare
+
+def _observed(group: list[MeasuredLine], shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The paragraph's ink coverage in the image frame over the union of its lines' regions."""
+    x0 = min(m.region[0] for m in group)
+    y0 = min(m.region[1] for m in group)
+    x1 = max(m.region[2] for m in group)
+    y1 = max(m.region[3] for m in group)
+    coverage = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for m in group:
+        rx0, ry0, rx1, ry1 = m.region
+        view = coverage[ry0 - y0:ry1 - y0, rx0 - x0:rx1 - x0]
+        np.maximum(view, m.coverage, out=view)
+    return coverage, (x0, y0)
+
+
+def _overlap(observed: np.ndarray, origin: tuple[int, int], rendered: tuple[Image.Image, tuple[int, int]] | None
+             ) -> float:
+    """Soft IoU of a rendered block's alpha with the observed coverage (both in image pixels)."""
+    if rendered is None:
+        return 0.0
+    image, (left, top) = rendered
+    alpha = np.asarray(image.getchannel("A"), np.float32) / 255.0
+    ox, oy = origin
+    x0, y0 = min(ox, left), min(oy, top)
+    x1 = max(ox + observed.shape[1], left + alpha.shape[1])
+    y1 = max(oy + observed.shape[0], top + alpha.shape[0])
+    a = np.zeros((y1 - y0, x1 - x0), np.float32)
+    b = np.zeros_like(a)
+    a[oy - y0:oy - y0 + observed.shape[0], ox - x0:ox - x0 + observed.shape[1]] = observed
+    b[top - y0:top - y0 + alpha.shape[0], left - x0:left - x0 + alpha.shape[1]] = alpha
+    union = np.maximum(a, b).sum()
+    return float(np.minimum(a, b).sum() / union) if union > 0 else 0.0
+
+
+SOLID_COLOR_MIN_FIDELITY = 0.6
+"""Below this fidelity the render does not sit on the glyphs, so its solid pixels would read background."""
+
+REFINE_STEPS = (("size_px", 0.02), ("x", 0.5), ("baseline", 0.5))
+"""Coordinate-descent steps of the refinement: style size (relative) and anchor shifts (px);
+turned blocks also try their angle in half-degree steps."""
+
+
+def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray, rounds: int = 2) -> TextBlock:
+    """Adjust size and anchor so the block's render best covers the input's ink; set colour and fidelity.
+
+    Bounded coordinate descent (``rounds`` passes over :data:`REFINE_STEPS`,
+    each trying one step either way) on the soft IoU between the render and
+    the observed coverage; deterministic. When the render fits, the colour is
+    then read where its glyphs are solid, so thin strokes give their true
+    colour rather than an anti-aliased mix.
+    """
+    observed, origin = _observed(group, image.shape[:2])
+
+    def variant(field: str, value: float) -> TextBlock:
+        if field == "size_px":
+            return block.model_copy(update={"style": block.style.model_copy(update={"size_px": value})})
+        return block.model_copy(update={field: value})
+
+    score = _overlap(observed, origin, render_block(block))
+    steps = REFINE_STEPS + ((("rotation", 0.5),) if block.rotation else ())
+    for _ in range(rounds):
+        improved = False
+        for field, step in steps:
+            current = block.style.size_px if field == "size_px" else getattr(block, field)
+            delta = current * step if field == "size_px" else step
+            for value in (current - delta, current + delta):
+                trial = variant(field, round(value, 2))
+                trial_score = _overlap(observed, origin, render_block(trial))
+                if trial_score > score + 1e-4:
+                    block, score, improved = trial, trial_score, True
+                    break
+        if not improved:
+            break
+    if score >= SOLID_COLOR_MIN_FIDELITY:
+        block = block.model_copy(update={"style": block.style.model_copy(update={"color": _solid_color(block, image)})})
+    return block.model_copy(update={"fidelity": round(score, 4)})
+
+
+def text_fidelity(blocks: list[TextBlock]) -> float | None:
+    """The blocks' fidelity averaged over their characters; None without text."""
+    scored = [(b.fidelity, len(b.text)) for b in blocks if b.fidelity is not None]
+    if not scored:
+        return None
+    return round(sum(f * n for f, n in scored) / sum(n for _, n in scored), 4)
+
+
+def _solid_color(block: TextBlock, image: np.ndarray) -> str:
+    """The median input colour under the render's solid glyph pixels (the style's colour when too few)."""
+    rendered = render_block(block)
+    if rendered is None:
+        return block.style.color
+    layer, (left, top) = rendered
+    alpha = np.asarray(layer.getchannel("A"))
+    h, w = image.shape[:2]
+    ys, xs = np.nonzero(alpha >= 240)
+    ys, xs = ys + top, xs + left
+    inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
+    if inside.sum() < 12:
+        return block.style.color
+    color = np.median(image[ys[inside], xs[inside]], axis=0)
+    return "#%02x%02x%02x" % tuple(int(round(c)) for c in color)
 
 
 def text_mask(shape: tuple[int, int], lines: list[MeasuredLine], threshold: float = 0.12) -> np.ndarray:

@@ -27,7 +27,7 @@ SYSTEM_FONT_DIRS = (
     "~/Library/Fonts",
     "C:/Windows/Fonts",
 )
-FONT_SUFFIXES = (".ttf", ".otf")
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")  # collections: their first font
 
 
 @dataclass(frozen=True)

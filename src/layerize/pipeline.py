@@ -13,14 +13,14 @@ import numpy as np
 from PIL import Image
 
 from . import __name__ as _package
-from .analyze import build_block, group_lines, measure_line, name_blocks, text_mask
+from .analyze import build_block, group_lines, measure_line, name_blocks, refine_block, text_fidelity, text_mask
 from .config import Config, load_config
 from .files import read_image
 from .fonts import catalogue
-from .inpaint import inpainter_from_config
+from .inpaint import fill_coarse, inpainter_from_config
 from .ocr import OCR_ENGINES, OcrEngine
 from .scene import Background, Canvas, Provenance, Scene, Source
-from .segment import ObjectHint, Segmentation, segment
+from .segment import ObjectHint, segment
 
 log = logging.getLogger(_package)
 
@@ -55,9 +55,10 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
     faces = [face for family in families for weight in (400, 700)
              if (face := fonts.find(family, weight)) is not None]
     faces = list(dict.fromkeys(faces)) or [fallback]
-    measured = [m for line in ocr_lines if (m := measure_line(image, line, faces, fallback)) is not None]
+    measured = [m for line in ocr_lines if (m := measure_line(image, line, faces, fallback, ocr.read)) is not None]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
-    blocks = [build_block(i + 1, group, image.shape[1], ocr.name, fonts) for i, group in enumerate(groups)]
+    blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
+              for i, group in enumerate(groups)]
     name_blocks(blocks)
     timings["text"] = time.perf_counter() - mark
 
@@ -69,13 +70,15 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
     timings["mask"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    found = segment(image, mask, cfg.objects, objects) if cfg.objects.enabled else Segmentation([], np.zeros_like(mask))
-    mask = mask | found.plate_mask
+    found = segment(image, mask, cfg.objects, objects)
     timings["objects"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     inpainter = inpainter_from_config(cfg.inpaint)
     plate = inpainter.fill(image, mask) if mask.any() else image.copy()
+    if found.plate_mask.any():
+        plate = fill_coarse(inpainter, plate, found.plate_mask & ~mask)
+    mask = mask | found.plate_mask
     timings["inpaint"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - start
     log.info("analysed %s: %d text blocks in %.2f s", path, len(blocks), timings["total"])
@@ -89,5 +92,6 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
             provenance=Provenance(engine=inpainter.name, confidence=1.0),
         ),
         nodes=[*found.nodes, *blocks],
-        metadata={"config": cfg.name, "ocr_engine": ocr.name, "masked_fraction": round(float(mask.mean()), 5)},
+        metadata={"config": cfg.name, "ocr_engine": ocr.name, "masked_fraction": round(float(mask.mean()), 5),
+                  "text_fidelity": text_fidelity(blocks)},
     )

@@ -12,21 +12,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import load_font
-from .scene import Box, TextBlock, TextStyle
+from .scene import Box, TextBlock, TextLine, TextRun, TextStyle
+
+Span = tuple[str, TextStyle]
+"""A stretch of a line and the style it is drawn in."""
 
 
 @dataclass(frozen=True)
 class PlacedLine:
-    """A line's text and the left end of its baseline, before rotation."""
+    """A line's text, its styled spans and the left end of its baseline, before rotation."""
 
     text: str
     x: float
     baseline: float
     advance: float
+    spans: tuple[Span, ...]
 
 
 def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
@@ -37,25 +40,51 @@ def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
     return load_font(path, style.size_px)
 
 
+def run_style(style: TextStyle, run: TextRun) -> TextStyle:
+    """``style`` with a run's colour, weight and slant (the family's closest face for the latter)."""
+    from .fonts import catalogue
+
+    weight = style.weight if run.weight is None else run.weight
+    italic = style.italic if run.italic is None else run.italic
+    update: dict = {"color": run.color or style.color, "weight": weight, "italic": italic}
+    if (weight, italic) != (style.weight, style.italic):
+        face = catalogue().resolve(style.font_family, weight, italic)
+        update.update(font_file=face.path, font_postscript=face.postscript)
+    return style.model_copy(update=update)
+
+
+def line_spans(block: TextBlock, line: TextLine) -> tuple[Span, ...]:
+    """The line's runs with their styles; the whole line in the block's style when it has none."""
+    if not line.runs:
+        return ((line.text, block.style),)
+    return tuple((run.text, run_style(block.style, run)) for run in line.runs)
+
+
 def line_advance(font: ImageFont.FreeTypeFont, text: str, letter_spacing: float = 0.0) -> float:
     """Advance width of ``text`` in pixels, tracking included."""
     return font.getlength(text) + letter_spacing * max(0, len(text) - 1)
 
 
-def place_lines(block: TextBlock, font: ImageFont.FreeTypeFont | None = None) -> list[PlacedLine]:
+def spans_advance(spans: tuple[Span, ...], letter_spacing: float = 0.0) -> float:
+    """Advance width of styled spans in pixels, tracking included."""
+    count = sum(len(text) for text, _ in spans)
+    return sum(style_font(style).getlength(text) for text, style in spans) + letter_spacing * max(0, count - 1)
+
+
+def place_lines(block: TextBlock) -> list[PlacedLine]:
     """Where each line of ``block`` starts, in canvas pixels, before rotation."""
-    font = font or style_font(block.style)
     style = block.style
     placed = []
     for i, line in enumerate(block.lines):
-        advance = line_advance(font, line.text, style.letter_spacing_px)
+        spans = line_spans(block, line)
+        advance = spans_advance(spans, style.letter_spacing_px)
         if style.align == "center":
             x = block.x - advance / 2
         elif style.align == "right":
             x = block.x - advance
         else:
             x = block.x
-        placed.append(PlacedLine(line.text, x, block.baseline + i * style.line_height_px, advance))
+        placed.append(PlacedLine(line.text, x, block.baseline + i * style.line_height_px, advance, spans))
     return placed
 
 
@@ -63,15 +92,17 @@ def hex_to_rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float,
-               font: ImageFont.FreeTypeFont, fill: tuple[int, int, int, int], spacing: float) -> None:
-    if not spacing:
-        draw.text((line.x + dx, line.baseline + dy), line.text, font=font, fill=fill, anchor="ls")
-        return
-    x = line.x + dx
-    for ch in line.text:
-        draw.text((x, line.baseline + dy), ch, font=font, fill=fill, anchor="ls")
-        x += font.getlength(ch) + spacing
+def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float, spacing: float) -> None:
+    x, y = line.x + dx, line.baseline + dy
+    for text, style in line.spans:
+        font, fill = style_font(style), hex_to_rgb(style.color) + (255,)
+        if not spacing:
+            draw.text((x, y), text, font=font, fill=fill, anchor="ls")
+            x += font.getlength(text)
+            continue
+        for i, ch in enumerate(text):  # prefix lengths keep the font's kerning between tracked glyphs
+            draw.text((x + font.getlength(text[:i]) + i * spacing, y), ch, font=font, fill=fill, anchor="ls")
+        x += font.getlength(text) + len(text) * spacing
 
 
 def render_block(block: TextBlock) -> tuple[Image.Image, tuple[int, int]] | None:
@@ -79,9 +110,8 @@ def render_block(block: TextBlock) -> tuple[Image.Image, tuple[int, int]] | None
 
     None when the block draws no ink (blank text).
     """
-    font = style_font(block.style)
-    lines = place_lines(block, font)
-    ascent, descent = font.getmetrics()
+    ascent, descent = style_font(block.style).getmetrics()
+    lines = place_lines(block)
     pad = int(math.ceil(block.style.size_px * 0.5)) + 2
     x0 = math.floor(min(line.x for line in lines)) - pad
     y0 = math.floor(lines[0].baseline - ascent) - pad
@@ -89,9 +119,8 @@ def render_block(block: TextBlock) -> tuple[Image.Image, tuple[int, int]] | None
     y1 = math.ceil(lines[-1].baseline + descent) + pad
     image = Image.new("RGBA", (max(1, x1 - x0), max(1, y1 - y0)), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    fill = hex_to_rgb(block.style.color) + (255,)
     for line in lines:
-        _draw_line(draw, line, -x0, -y0, font, fill, block.style.letter_spacing_px)
+        _draw_line(draw, line, -x0, -y0, block.style.letter_spacing_px)
     if block.rotation:
         # rotate about the anchor, expanding the canvas so nothing is clipped
         cx, cy = block.x - x0, block.baseline - y0
@@ -114,18 +143,3 @@ def ink_box(block: TextBlock) -> Box | None:
         return None
     image, (left, top) = rendered
     return Box(x0=left, y0=top, x1=left + image.width, y1=top + image.height)
-
-
-def composite(base: np.ndarray, layer: Image.Image, offset: tuple[int, int]) -> np.ndarray:
-    """``layer`` (RGBA) alpha-blended onto an RGB array at ``offset``; returns a new array."""
-    out = base.astype(np.float32).copy()
-    h, w = out.shape[:2]
-    left, top = offset
-    x0, y0 = max(0, left), max(0, top)
-    x1, y1 = min(w, left + layer.width), min(h, top + layer.height)
-    if x1 <= x0 or y1 <= y0:
-        return base.copy()
-    patch = np.asarray(layer, dtype=np.float32)[y0 - top:y1 - top, x0 - left:x1 - left]
-    alpha = patch[..., 3:4] / 255.0
-    out[y0:y1, x0:x1] = patch[..., :3] * alpha + out[y0:y1, x0:x1] * (1 - alpha)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -25,6 +25,7 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -142,12 +143,29 @@ class TextStyle(_Model):
     font_match: float | None = Field(default=None, description="Similarity of the chosen font to the ink (0..1)")
 
 
+class TextRun(_Model):
+    """A stretch of a line styled apart from its block: unset fields keep the block's style."""
+
+    text: str = Field(min_length=1)
+    color: Color | None = None
+    weight: int | None = Field(default=None, ge=100, le=900)
+    italic: bool | None = None
+
+
 class TextLine(_Model):
     """One line of a text block as recognised, with its measured ink box."""
 
     text: str
     box: Box = Field(description="Ink box of the line in the input")
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    runs: list[TextRun] | None = Field(default=None, description="Style runs whose texts join to `text`; "
+                                       "none: the block's style throughout")
+
+    @model_validator(mode="after")
+    def _runs_spell_the_text(self) -> TextLine:
+        if self.runs is not None and "".join(run.text for run in self.runs) != self.text:
+            raise ValueError("the texts of a line's runs must join to the line's text")
+        return self
 
 
 class TextBlock(_Model):
@@ -161,6 +179,8 @@ class TextBlock(_Model):
     x: float = Field(description="Anchor x: the left end, centre or right end of the lines by `style.align`")
     baseline: float = Field(description="y of the first line's baseline; later lines follow every line_height_px")
     rotation: float = Field(default=0.0, description="Degrees, counter-clockwise, about the anchor (x, baseline)")
+    fidelity: float | None = Field(default=None, description="How closely the block's re-render matches the "
+                                   "input's ink (soft IoU, 0..1); low values deserve a look")
     provenance: Provenance
 
     @property
@@ -184,21 +204,42 @@ class ImageObject(_Model):
     label: str = "object"
     box: Box
     image: ImageData = Field(description="RGBA pixels covering `box`")
+    in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
 
 
+class Gradient(_Model):
+    """A linear gradient fill from ``start`` to ``end`` across the shape's box.
+
+    ``angle`` is the direction in degrees, clockwise on screen from pointing
+    right (90: top to bottom); the colours sit where the box ends along it.
+    """
+
+    start: Color
+    end: Color
+    angle: float = 0.0
+
+
 class Shape(_Model):
-    """A native vector shape."""
+    """A native vector shape.
+
+    ``polygon`` outlines ``points``; a ``line`` runs from ``points[0]`` to
+    ``points[1]`` when given, else along the long axis of ``box``. A
+    ``gradient`` replaces the solid ``fill``.
+    """
 
     kind: Literal["shape"] = "shape"
     id: str
     name: str
-    shape: Literal["rect", "ellipse", "line"]
+    shape: Literal["rect", "ellipse", "line", "polygon"]
     box: Box
     fill: Color | None = None
+    gradient: Gradient | None = None
     stroke: Color | None = None
     stroke_width: float = 0.0
     corner_radius: float = 0.0
+    points: list[tuple[float, float]] | None = Field(default=None, description="Canvas points of a polygon or line")
+    in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
 
 
