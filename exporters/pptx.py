@@ -6,10 +6,10 @@ aspect ratio, so one canvas pixel is ``long_side_emu / max(width, height)`` EMU
 everywhere (positions, sizes, font sizes, line spacing, stroke widths).
 
 Text: each block is one text box with one paragraph per line, autofit off, word
-wrap off, zero insets, top anchored and exact line spacing. The box is two em
-wider than the longest line, and its left edge, centre or right edge (by the
-alignment) is at the anchor x, so the lines break and align as in the scene
-even where a substitute font runs a little wider. Vertically, with exact line spacing the first
+wrap off, zero insets, top anchored and exact line spacing. The box is as wide
+as the longest line, and its left edge, centre or right edge (by the
+alignment) is at the anchor x; with wrap off the lines break only where the
+scene breaks them, even where a substitute font runs a little wider. Vertically, with exact line spacing the first
 baseline lies ``line_height - 0.2 em`` below the box top, whatever the font:
 slide text is laid out in font-independent line cells (ascent 1 em, descent
 0.2 em) and the leading goes above the glyphs. This was measured by rendering
@@ -29,15 +29,15 @@ from pathlib import Path
 
 from PIL import Image
 from pptx import Presentation
-from pptx.presentation import Presentation as PresentationType
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.shapetree import SlideShapes
 from pptx.util import Emu
 
-from layerize.render import place_lines, style_font
+from layerize.render import place_lines
 from layerize.scene import Box, ImageObject, Scene, Shape, TextBlock, encode_png
 
 from ._common import line_endpoints, shape_paint
@@ -51,10 +51,9 @@ CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is
 
 def text_box_geometry(block: TextBlock) -> tuple[float, float, float, float]:
     """``(left, top, width, height)`` in canvas px of the unrotated text box of ``block``."""
-    font = style_font(block.style)
     style = block.style
-    lines = place_lines(block, font)
-    width = max(line.advance for line in lines) + 2 * style.size_px
+    lines = place_lines(block)
+    width = max(line.advance for line in lines)
     left = block.x - {"left": 0.0, "justify": 0.0, "center": width / 2, "right": width}[style.align]
     top = block.baseline - (style.line_height_px - CELL_DESCENT_EM * style.size_px)
     return left, top, width, style.line_height_px * len(lines)
@@ -123,7 +122,7 @@ class SlideBuilder:
         pic.name = name
 
     def add_shape(self, node: Shape) -> None:
-        """A rectangle, rounded rectangle or oval autoshape, or a straight connector for a line."""
+        """An autoshape (rectangle, rounded rectangle, oval), a freeform polygon or a straight connector."""
         paint = shape_paint(node)
         box = node.box
         if node.shape == "line":
@@ -131,14 +130,26 @@ class SlideBuilder:
             shape = self.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, self.emu(x1), self.emu(y1),
                                               self.emu(x2), self.emu(y2))
         else:
-            rounded = node.corner_radius > 0 and min(box.width, box.height) > 0
-            kind = MSO_SHAPE.OVAL if node.shape == "ellipse" else (
-                MSO_SHAPE.ROUNDED_RECTANGLE if rounded else MSO_SHAPE.RECTANGLE)
-            shape = self.shapes.add_shape(kind, self.emu(box.x0), self.emu(box.y0),
-                                          self.emu(box.width), self.emu(box.height))
-            if kind == MSO_SHAPE.ROUNDED_RECTANGLE:
-                shape.adjustments[0] = min(0.5, node.corner_radius / min(box.width, box.height))
-            if paint.fill:
+            if node.shape == "polygon" and node.points:
+                (x0, y0), *rest = node.points
+                builder = self.shapes.build_freeform(self.emu(x0), self.emu(y0), scale=1.0)
+                builder.add_line_segments([(self.emu(x), self.emu(y)) for x, y in rest], close=True)
+                shape = builder.convert_to_shape()
+            else:
+                rounded = node.corner_radius > 0 and min(box.width, box.height) > 0
+                kind = MSO_SHAPE.OVAL if node.shape == "ellipse" else (
+                    MSO_SHAPE.ROUNDED_RECTANGLE if rounded else MSO_SHAPE.RECTANGLE)
+                shape = self.shapes.add_shape(kind, self.emu(box.x0), self.emu(box.y0),
+                                              self.emu(box.width), self.emu(box.height))
+                if kind == MSO_SHAPE.ROUNDED_RECTANGLE:
+                    shape.adjustments[0] = min(0.5, node.corner_radius / min(box.width, box.height))
+            if node.gradient:
+                shape.fill.gradient()
+                shape.fill.gradient_angle = -node.gradient.angle % 360  # python-pptx turns counter-clockwise
+                start, end = shape.fill.gradient_stops[0], shape.fill.gradient_stops[-1]
+                start.position, end.position = 0.0, 1.0
+                start.color.rgb, end.color.rgb = _rgb(node.gradient.start), _rgb(node.gradient.end)
+            elif paint.fill:
                 shape.fill.solid()
                 shape.fill.fore_color.rgb = _rgb(paint.fill)
             else:

@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PKGS=(fonts-dejavu-core fonts-liberation fonts-noto-core fontconfig libreoffice-impress poppler-utils nodejs npm)
+FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fonts-droid-fallback fonts-urw-base35
+           fonts-roboto fonts-lato fonts-open-sans fonts-inter fonts-crosextra-carlito fonts-crosextra-caladea
+           fonts-bebas-neue fonts-league-spartan fontconfig)
+APT_PKGS=("${FONT_PKGS[@]}" libreoffice-impress poppler-utils nodejs npm imagemagick gimp)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
