@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from PIL import Image
-from psd_tools import PSDImage
 from pptx import Presentation
+from psd_tools import PSDImage
 
 from layerize.cli import main
 
 
-def run(*args: str) -> "click.testing.Result":
+def run(*args: object) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
@@ -37,7 +37,8 @@ def test_one_run_writes_every_format_and_the_scene(poster_file, tmp_path):
 def test_reexport_from_edited_scene(poster_file, tmp_path):
     assert run(poster_file, "--scene", tmp_path / "s.json", "-q").exit_code == 0
     data = json.loads((tmp_path / "s.json").read_text())
-    data["nodes"][0]["lines"][0]["text"] = "Fresh Matcha"
+    title = next(n for n in data["nodes"] if n["kind"] == "text")
+    title["lines"][0]["text"] = "Fresh Matcha"
     (tmp_path / "s.json").write_text(json.dumps(data))
     result = run(tmp_path / "s.json", "-o", tmp_path / "fixed.pptx")
     assert result.exit_code == 0, result.output
@@ -58,7 +59,7 @@ def test_user_config_file(poster_file, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "s.json").read_text())
     assert data["background"]["provenance"]["engine"] == "opencv"
-    assert {n["style"]["font_family"] for n in data["nodes"]} == {"DejaVu Sans"}
+    assert {n["style"]["font_family"] for n in data["nodes"] if n["kind"] == "text"} == {"DejaVu Sans"}
 
 
 @pytest.mark.parametrize("content,problem", [

@@ -298,12 +298,16 @@ def _is_cjk(text: str) -> bool:
     return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
 
 
+TRACKED_GAP = 0.15
+"""Median gap between letters, relative to the ink height, from which a line counts as tracked."""
+
+
 def restore_spaces(text: str, upright: np.ndarray) -> str:
     """``text`` with the word spaces OCR dropped between widely tracked letters put back.
 
-    Applies only when every non-space character is one run of inked columns
-    (as with spaced capitals); a gap much wider than the letter gaps, where
-    the text has no space, gets one.
+    Applies only to tracked lines whose every non-space character is one run
+    of inked columns (as with spaced capitals); a gap much wider than the
+    letter gaps, where the text has no space, gets one.
     """
     columns = (upright > 0.5).any(axis=0)
     edges = np.flatnonzero(np.diff(columns.astype(np.int8)))
@@ -314,7 +318,10 @@ def restore_spaces(text: str, upright: np.ndarray) -> str:
     if len(starts) != len(glyphs) or len(glyphs) < 4:
         return text
     gaps = np.array([s - e for s, e in zip(starts[1:], ends[:-1])], float)
-    wide = gaps > max(2.0 * float(np.median(gaps)), 0.25 * upright.shape[0])
+    letter_gap = float(np.median(gaps))
+    if letter_gap < TRACKED_GAP * upright.shape[0]:
+        return text  # not tracked: the recogniser sees word spaces itself
+    wide = gaps > 1.8 * letter_gap
     words, out = text.split(), []
     position = 0
     for word in words:
@@ -327,8 +334,13 @@ def restore_spaces(text: str, upright: np.ndarray) -> str:
     return "".join(out).strip()
 
 
+LEVEL_ANGLE, SLANT_ANGLE = 1.5, 6.0
+"""Quad angles below LEVEL_ANGLE are level; up to SLANT_ANGLE, level is tried too (quads of short
+lines wobble)."""
+
+
 def candidate_angles(line: OcrLine) -> list[float]:
-    """Angles (degrees, counter-clockwise) at which the line's text may be level.
+    """Angles (degrees, counter-clockwise) at which the line's text may be level, most likely first.
 
     The OCR quad's top edge gives the angle; a tall box around a Latin string
     means text turned a quarter, either way; a slanted line is also tried
@@ -337,13 +349,17 @@ def candidate_angles(line: OcrLine) -> list[float]:
     (x0, y0), (x1, y1), (x2, y2) = line.quad[0], line.quad[1], line.quad[2]
     angle = -float(np.degrees(np.arctan2(y1 - y0, x1 - x0)))
     along, across = np.hypot(x1 - x0, y1 - y0), np.hypot(x2 - x1, y2 - y1)
-    if abs(angle) < 1.5:
-        angle = 0.0
     if across > 1.5 * along and len(line.text.strip()) >= 3 and not _is_cjk(line.text):
         return [angle + 90.0, angle - 90.0]
-    if angle:
-        return [angle, angle - 1.5, angle + 1.5]
-    return [0.0]
+    if abs(angle) < LEVEL_ANGLE:
+        return [0.0]
+    if abs(angle) < SLANT_ANGLE:
+        return [0.0, angle]
+    return [angle, angle - 1.5, angle + 1.5]
+
+
+ANGLE_MARGIN = 0.02
+"""How much better a turned reading must explain the ink than the level one to be taken."""
 
 
 def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace,
@@ -360,14 +376,15 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
         if measured is None:
             continue
         fit_fonts(measured, faces, fallback)
-        if measured.fits and (best is None or measured.best.score > best.best.score):
+        margin = ANGLE_MARGIN if best is not None and not best.angle else 0.0
+        if measured.fits and (best is None or measured.best.score > best.best.score + margin):
             best = measured
     if best is None or not best.angle or reread is None:
         return best
     crop, _, _ = _upright_crop(image, line, best.angle)
     readings = sorted(reread(np.ascontiguousarray(crop)), key=lambda r: r.box[0])
-    if not readings:
-        return best
+    if not readings or max(r.box[1] for r in readings) >= min(r.box[3] for r in readings):
+        return best  # nothing, or more than one line (a neighbour inside the crop): keep the first reading
     text = " ".join(r.text.strip() for r in readings)
     if text == best.text:
         return best
@@ -588,20 +605,20 @@ def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray,
     """
     observed, origin = _observed(group, image.shape[:2])
 
-    def variant(field: str, value: float) -> TextBlock:
-        if field == "size_px":
+    def variant(name: str, value: float) -> TextBlock:
+        if name == "size_px":
             return block.model_copy(update={"style": block.style.model_copy(update={"size_px": value})})
-        return block.model_copy(update={field: value})
+        return block.model_copy(update={name: value})
 
     score = _overlap(observed, origin, render_block(block))
     steps = REFINE_STEPS + ((("rotation", 0.5),) if block.rotation else ())
     for _ in range(rounds):
         improved = False
-        for field, step in steps:
-            current = block.style.size_px if field == "size_px" else getattr(block, field)
-            delta = current * step if field == "size_px" else step
+        for name, step in steps:
+            current = block.style.size_px if name == "size_px" else getattr(block, name)
+            delta = current * step if name == "size_px" else step
             for value in (current - delta, current + delta):
-                trial = variant(field, round(value, 2))
+                trial = variant(name, round(value, 2))
                 trial_score = _overlap(observed, origin, render_block(trial))
                 if trial_score > score + 1e-4:
                     block, score, improved = trial, trial_score, True
