@@ -4,13 +4,18 @@ Shape conventions (the scene graph stores only a box per shape):
 
 * ``rect`` and ``ellipse`` fill ``box``; their stroke, when ``stroke`` is set and
   ``stroke_width`` > 0, is centred on the box edge.
-* ``line`` is a straight rule along the long axis of ``box``, through its
-  centre; it is drawn in ``stroke`` (else ``fill``) with ``stroke_width`` (else
-  the box's short side, at least 1 px).
+* ``line`` is a straight rule from ``points[0]`` to ``points[1]`` when given,
+  else along the long axis of ``box`` through its centre; it is drawn in
+  ``stroke`` (else ``fill``) with ``stroke_width`` (else the box's short side,
+  at least 1 px).
+* ``polygon`` is the closed outline through ``points``, painted like a rect.
+* A ``gradient`` runs along its angle between the two points where the box
+  ends in that direction (:func:`gradient_line`); ``fill`` is its fallback.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from layerize.scene import Shape
@@ -36,9 +41,23 @@ def shape_paint(shape: Shape) -> Paint:
 
 
 def line_endpoints(shape: Shape) -> tuple[float, float, float, float]:
-    """``(x1, y1, x2, y2)`` of a ``line`` shape: along the long axis of its box, through the centre."""
+    """``(x1, y1, x2, y2)`` of a ``line`` shape: its two points, else the long axis of its box."""
+    if shape.points and len(shape.points) >= 2:
+        (x1, y1), (x2, y2) = shape.points[0], shape.points[-1]
+        return x1, y1, x2, y2
     box = shape.box
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     if box.width >= box.height:
         return box.x0, cy, box.x1, cy
     return cx, box.y0, cx, box.y1
+
+
+def gradient_line(shape: Shape) -> tuple[float, float, float, float]:
+    """``(x1, y1, x2, y2)``: where a shape's gradient starts and ends, through the centre of its box."""
+    assert shape.gradient is not None
+    box = shape.box
+    a = math.radians(shape.gradient.angle)
+    dx, dy = math.cos(a), math.sin(a)
+    half = (abs(dx) * box.width + abs(dy) * box.height) / 2
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return cx - dx * half, cy - dy * half, cx + dx * half, cy + dy * half

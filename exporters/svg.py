@@ -18,7 +18,7 @@ from svgwrite.base import BaseElement
 
 from layerize.scene import Box, ImageObject, Scene, Shape, TextBlock, encode_png
 
-from ._common import line_endpoints, shape_paint
+from ._common import gradient_line, line_endpoints, shape_paint
 
 ANCHOR = {"left": "start", "justify": "start", "center": "middle", "right": "end"}
 
@@ -47,16 +47,31 @@ def image_element(dwg: svgwrite.Drawing, id: str, image: Image.Image, box: Box) 
                      preserveAspectRatio="none")
 
 
+def gradient_fill(dwg: svgwrite.Drawing, shape: Shape) -> str:
+    """Add a ``<linearGradient>`` for the shape's gradient to ``<defs>``; its ``url(#…)`` reference."""
+    assert shape.gradient is not None
+    x1, y1, x2, y2 = gradient_line(shape)
+    gradient = dwg.linearGradient((num(x1), num(y1)), (num(x2), num(y2)), id=f"{shape.id}-gradient",
+                                  gradientUnits="userSpaceOnUse")
+    gradient.add_stop_color(0, shape.gradient.start)
+    gradient.add_stop_color(1, shape.gradient.end)
+    dwg.defs.add(gradient)
+    return gradient.get_funciri()
+
+
 def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
-    """A ``<rect>``, ``<ellipse>`` or ``<line>`` for ``shape``."""
+    """A ``<rect>``, ``<ellipse>``, ``<polygon>`` or ``<line>`` for ``shape``."""
     paint = shape_paint(shape)
-    attrs = {"id": shape.id, "fill": paint.fill or "none", "stroke": paint.stroke or "none"}
+    fill = gradient_fill(dwg, shape) if shape.gradient and shape.shape != "line" else paint.fill or "none"
+    attrs = {"id": shape.id, "fill": fill, "stroke": paint.stroke or "none"}
     if paint.stroke:
         attrs["stroke-width"] = num(paint.stroke_width)
     box = shape.box
     if shape.shape == "line":
         x1, y1, x2, y2 = line_endpoints(shape)
         return dwg.line((num(x1), num(y1)), (num(x2), num(y2)), **attrs)
+    if shape.shape == "polygon" and shape.points:
+        return dwg.polygon([(num(x), num(y)) for x, y in shape.points], **attrs)
     if shape.shape == "ellipse":
         return dwg.ellipse((num((box.x0 + box.x1) / 2), num((box.y0 + box.y1) / 2)),
                            (num(box.width / 2), num(box.height / 2)), **attrs)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import text_block
 from PIL import Image
 
-from conftest import text_block
 from layerize.render import ink_box
 from layerize.scene import Background, Scene, TextBlock
 

@@ -10,13 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import text_block
+from inkcheck import ink_errors, ink_scene
 from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 
-from conftest import text_block
-from inkcheck import ink_errors, ink_scene
 from layerize import export
 from layerize.scene import Box, Provenance, Scene, Shape, TextBlock
 

@@ -7,11 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import text_block
+from inkcheck import ink_errors, ink_scene
 from lxml import etree
 from PIL import Image
 
-from conftest import text_block
-from inkcheck import ink_errors, ink_scene
 from layerize import export
 from layerize.scene import Box, Provenance, Scene, Shape
 

@@ -308,6 +308,24 @@ def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(array, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
+def fill_coarse(inpainter: Inpainter, image: np.ndarray, mask: np.ndarray, max_side: int = 512) -> np.ndarray:
+    """``inpainter.fill`` run on the image shrunk to ``max_side`` and enlarged back, pasted into the holes only.
+
+    For the large holes objects leave in the plate, which are hidden until the
+    object is moved: a fraction of the cost of a full-size fill.
+    """
+    height, width = mask.shape
+    scale = min(1.0, max_side / max(height, width))
+    if scale == 1.0:
+        return inpainter.fill(image, mask)
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    small_mask = _resize(mask.astype(np.float32), size) > 0
+    filled = _resize(inpainter.fill(_resize(image, size), small_mask).astype(np.float32), (height, width))
+    out = image.copy()
+    out[mask] = np.clip(np.rint(filled[mask]), 0, 255).astype(np.uint8)
+    return out
+
+
 def erase(image: np.ndarray, mask: np.ndarray, engine: str | Inpainter = "auto", **options: object) -> np.ndarray:
     """``image`` with the pixels under ``mask`` filled by ``engine`` (a name or an inpainter)."""
     return INPAINTERS.create(engine, **options).fill(image, mask)

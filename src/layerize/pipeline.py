@@ -67,19 +67,17 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
     if cfg.inpaint.mask_dilation:
         size = 2 * cfg.inpaint.mask_dilation + 1
         mask = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
-    timings["mask"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    found = segment(image, mask, cfg.objects, objects)
-    timings["objects"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
     inpainter = inpainter_from_config(cfg.inpaint)
     plate = inpainter.fill(image, mask) if mask.any() else image.copy()
-    if found.plate_mask.any():
-        plate = fill_coarse(inpainter, plate, found.plate_mask & ~mask)
-    mask = mask | found.plate_mask
     timings["inpaint"] = time.perf_counter() - mark
+
+    # objects are cut from the text-free plate, so text over them is only the live text
+    mark = time.perf_counter()
+    found = segment(plate, mask, cfg.objects, objects)
+    if found.plate_mask.any():
+        plate = fill_coarse(inpainter, plate, found.plate_mask)
+    mask = mask | found.plate_mask
+    timings["objects"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - start
     log.info("analysed %s: %d text blocks in %.2f s", path, len(blocks), timings["total"])
 

@@ -1,0 +1,176 @@
+"""Objects and shapes on layers of their own: geometry, masks, plate, order, hints and export."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import cv2
+import designs
+import numpy as np
+import pytest
+
+from layerize.config import Config, ObjectsConfig
+from layerize.pipeline import analyze
+from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock
+from layerize.segment import ObjectHint, guided_filter, segment
+
+
+def _iou(a: Box, b: tuple[float, float, float, float]) -> float:
+    ix = max(0.0, min(a.x1, b[2]) - max(a.x0, b[0]))
+    iy = max(0.0, min(a.y1, b[3]) - max(a.y0, b[1]))
+    inter = ix * iy
+    return inter / (a.width * a.height + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+@pytest.fixture(scope="module")
+def design() -> designs.Design:
+    return designs.objects()
+
+
+@pytest.fixture(scope="module")
+def found(design: designs.Design):
+    image = np.asarray(design.image)
+    ink = (image != np.asarray(design.clean)).any(axis=2).astype(np.uint8)
+    text = cv2.dilate(ink, np.ones((5, 5), np.uint8)) > 0  # as the pipeline grows the text mask
+    return segment(image, text, ObjectsConfig())
+
+
+@pytest.fixture(scope="module")
+def scene(design: designs.Design, tmp_path_factory: pytest.TempPathFactory) -> Scene:
+    path = tmp_path_factory.mktemp("objects") / "objects.png"
+    design.image.save(path)
+    return analyze(path)
+
+
+def _match(found, truth: designs.TruthShape) -> Shape:
+    shapes = [n for n in found.nodes if isinstance(n, Shape)]
+    return max(shapes, key=lambda s: _iou(s.box, truth.box))
+
+
+@pytest.mark.parametrize("index, kind", [(0, "rect"), (1, "ellipse"), (2, "line"), (3, "polygon")])
+def test_shapes_geometry_and_colour(found, design: designs.Design, index: int, kind: str) -> None:
+    truth = design.shapes[index]
+    shape = _match(found, truth)
+    assert shape.shape == kind
+    assert _iou(shape.box, truth.box) >= 0.85
+    color = shape.stroke if kind == "line" else shape.fill
+    assert np.abs(_rgb(color) - truth.color).max() <= 6
+    if truth.kind == "rounded":
+        assert abs(shape.corner_radius - truth.radius) <= 0.2 * truth.radius
+    if truth.kind == "line":
+        assert abs(shape.stroke_width - truth.width) <= 1.5
+    if truth.kind == "polygon":
+        assert len(shape.points) == 3
+
+
+def test_product_is_an_object_with_a_soft_accurate_mask(found, design: designs.Design) -> None:
+    objects = [n for n in found.nodes if isinstance(n, ImageObject)]
+    assert len(objects) == 1
+    obj = objects[0]
+    alpha = np.zeros(design.image.size[::-1], np.float32)
+    x0, y0 = int(obj.box.x0), int(obj.box.y0)
+    a = np.asarray(obj.image)[..., 3] / 255
+    alpha[y0:y0 + a.shape[0], x0:x0 + a.shape[1]] = a
+    truth = design.objects[0] > 0.5
+    mine = alpha > 0.5
+    assert (truth & mine).sum() / (truth | mine).sum() >= 0.85
+    assert ((alpha > 0.05) & (alpha < 0.95)).any()  # soft edge
+    assert obj.provenance.engine and 0 < obj.provenance.confidence <= 1
+
+
+def test_shapes_below_objects_and_larger_first(found) -> None:
+    kinds = [isinstance(n, ImageObject) for n in found.nodes]
+    assert kinds == sorted(kinds)
+    shapes = [n for n in found.nodes if isinstance(n, Shape)]
+    assert shapes[0].shape == "rect" and shapes[0].corner_radius > 0  # the card under its badge
+
+
+def test_plate_mask_covers_every_node(found, design: designs.Design) -> None:
+    for truth in design.shapes:
+        x0, y0, x1, y1 = (int(round(v)) for v in truth.box)
+        cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+        assert found.plate_mask[cy, cx]
+    assert found.plate_mask[design.objects[0] > 0.5].all()
+
+
+def test_analyze_erases_objects_from_the_plate_and_keeps_text_on_top(scene: Scene, design: designs.Design) -> None:
+    kinds = [type(n) for n in scene.nodes]
+    assert kinds.index(TextBlock) > max(i for i, k in enumerate(kinds) if k is not TextBlock)
+    plate = np.asarray(scene.background.image, np.float32)
+    image = np.asarray(design.image, np.float32)
+    inside = design.objects[0] > 0.99
+    assert np.abs(plate[inside] - image[inside]).mean() > 30  # the product is not left behind
+    page = np.array([246, 243, 236], np.float32)
+    assert np.abs(plate[inside] - page).max(axis=1).mean() < 12  # the page continues under it
+    card = design.shapes[0].box
+    assert np.abs(plate[int(card[1]) + 40, int(card[0]) + 40] - page).max() < 12
+
+
+def test_keep_in_plate_and_no_objects(design: designs.Design, tmp_path: Path) -> None:
+    path = tmp_path / "objects.png"
+    design.image.save(path)
+    kept = analyze(path, Config(objects=ObjectsConfig(keep_in_plate=True, segmenters=["flat", "photo"])))
+    assert all(n.in_plate for n in kept.nodes if not isinstance(n, TextBlock))
+    plate = np.asarray(kept.background.image)
+    inside = design.objects[0] > 0.99
+    assert np.array_equal(plate[inside], np.asarray(design.image)[inside])
+    text_only = analyze(path, Config(objects=ObjectsConfig(enabled=False)))
+    assert all(isinstance(n, TextBlock) for n in text_only.nodes)
+
+
+def test_forced_object_hint(design: designs.Design) -> None:
+    image = np.asarray(design.image)
+    hint = ObjectHint.parse("590,390,770,550:logo")
+    result = segment(image, np.zeros(image.shape[:2], bool), ObjectsConfig(segmenters=[]), [hint])
+    (obj,) = result.nodes
+    assert isinstance(obj, ImageObject) and obj.label == "logo" and obj.provenance.engine == "user"
+    assert _iou(obj.box, design.shapes[3].box) >= 0.85
+    with pytest.raises(ValueError):
+        ObjectHint.parse("10,10,5,5")
+
+
+def test_guided_filter_keeps_edges_and_flat_areas() -> None:
+    guide = np.zeros((40, 40), np.float32)
+    guide[:, 20:] = 1
+    noisy = guide + np.random.default_rng(0).normal(0, 0.1, guide.shape).astype(np.float32)
+    out = guided_filter(guide, noisy, radius=4, eps=1e-3)
+    assert np.abs(out - guide).mean() < np.abs(noisy - guide).mean() / 3
+    assert out[:, 18].max() < 0.2 and out[:, 21].min() > 0.8
+
+
+def test_new_shape_kinds_export_natively(tmp_path: Path, scene: Scene) -> None:
+    polygon = Shape(id="poly", name="Triangle", shape="polygon", box=Box(x0=10, y0=10, x1=60, y1=60),
+                    fill="#cc3333", points=[(10, 60), (35, 10), (60, 60)], provenance=scene.nodes[0].provenance)
+    ramp = Shape(id="ramp", name="Ramp", shape="rect", box=Box(x0=80, y0=10, x1=180, y1=60), fill="#808080",
+                 gradient=Gradient(start="#000000", end="#ffffff", angle=90), provenance=polygon.provenance)
+    edited = scene.model_copy(update={"nodes": [polygon, ramp]})
+    svg = edited.export(tmp_path / "s.svg").read_text()
+    assert "<polygon" in svg and "linearGradient" in svg
+    with zipfile.ZipFile(edited.export(tmp_path / "s.pptx")) as deck:
+        slide = deck.read("ppt/slides/slide1.xml").decode()
+    assert "custGeom" in slide and "gradFill" in slide
+    again = Scene.from_json(edited.to_json())
+    assert again.nodes[0].points == [(10, 60), (35, 10), (60, 60)] and again.nodes[1].gradient.angle == 90
+
+
+def test_cli_object_options(design: designs.Design, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from layerize.cli import main
+
+    path = tmp_path / "objects.png"
+    design.image.save(path)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["convert", str(path), "--scene", str(tmp_path / "s.json"), "--object", "1,2,3"])
+    assert bad.exit_code == 2 and "x0,y0,x1,y1" in bad.output
+    ok = runner.invoke(main, ["convert", str(path), "--scene", str(tmp_path / "s.json"), "--no-objects",
+                              "--object", "590,390,770,550:logo"])
+    assert ok.exit_code == 0, ok.output
+    nodes = Scene.load(tmp_path / "s.json").nodes
+    assert [n.label for n in nodes if isinstance(n, ImageObject)] == ["logo"]
+    assert not any(isinstance(n, Shape) for n in nodes)
