@@ -202,6 +202,21 @@ def test_shape_layers_are_vector_masked_fills_with_pixels(psd_path: Path) -> Non
     assert int(rule[..., 3].sum(axis=0)[150]) == pytest.approx(3 * 255, abs=2)
 
 
+def test_polygons_and_slanted_lines_keep_their_geometry() -> None:
+    triangle = Shape(id="t", name="triangle", shape="polygon", box=Box(x0=10, y0=10, x1=70, y1=60),
+                     points=[(40, 10), (70, 60), (10, 60)], fill="#c03020", provenance=PROV)
+    (layer,) = shape_layers(triangle, (100, 100))
+    alpha = np.asarray(layer.image)[..., 3]
+    ox, oy = layer.offset
+    assert alpha[50 - oy, 40 - ox] == 255 and alpha[15 - oy, 15 - ox] == 0  # inside / cut-off corner
+    slash = Shape(id="l", name="slash", shape="line", box=Box(x0=10, y0=10, x1=90, y1=90),
+                  points=[(10, 10), (90, 90)], stroke="#000000", stroke_width=4, provenance=PROV)
+    (layer,) = shape_layers(slash, (100, 100))
+    alpha = np.asarray(layer.image)[..., 3]
+    ox, oy = layer.offset
+    assert alpha[50 - oy, 50 - ox] == 255 and alpha[20 - oy, 80 - ox] == 0  # on the diagonal / off it
+
+
 def test_shape_pixels_are_antialiased_without_fringe() -> None:
     card = Shape(id="s", name="card", shape="rect", box=Box(x0=10, y0=10, x1=60, y1=40), fill="#2050a0",
                  corner_radius=8, provenance=PROV)

@@ -87,7 +87,12 @@ def ellipse(x0: float, y0: float, x1: float, y1: float) -> tuple[Knot, ...]:
 
 
 def _closed(shape: Shape, grow: float) -> tuple[Knot, ...] | None:
-    """The outline of a rect or ellipse grown by ``grow`` on every side; None when it vanishes."""
+    """The outline of a rect, ellipse or polygon grown by ``grow`` on every side; None when it vanishes.
+
+    Polygons are not grown (their stroke ring is left out).
+    """
+    if shape.shape == "polygon" and shape.points:
+        return tuple(_corner(x, y) for x, y in shape.points) if grow == 0 else None
     b = shape.box
     x0, y0, x1, y1 = b.x0 - grow, b.y0 - grow, b.x1 + grow, b.y1 + grow
     if x1 - x0 <= 0 or y1 - y0 <= 0:
@@ -100,11 +105,14 @@ def _closed(shape: Shape, grow: float) -> tuple[Knot, ...] | None:
 def shape_paints(shape: Shape) -> list[Paint]:
     """The layers a shape becomes, bottom to top: its fill, then its stroke (or a line's rule)."""
     paint = shape_paint(shape)
-    if shape.shape == "line":
+    if shape.shape == "line":  # a quad around the segment, in any direction
         x1, y1, x2, y2 = line_endpoints(shape)
         half = paint.stroke_width / 2
-        box = (x1, y1 - half, x2, y2 + half) if y1 == y2 else (x1 - half, y1, x2 + half, y2)
-        return [Paint(shape.name, paint.stroke, (Outline(rounded_rect(*box, 0.0)),))] if paint.stroke else []
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        nx, ny = -(y2 - y1) / length * half, (x2 - x1) / length * half
+        quad = tuple(_corner(x, y) for x, y in ((x1 + nx, y1 + ny), (x2 + nx, y2 + ny),
+                                                (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)))
+        return [Paint(shape.name, paint.stroke, (Outline(quad),))] if paint.stroke else []
     paints = []
     if paint.fill:
         paints.append(Paint(shape.name, paint.fill, (Outline(_closed(shape, 0.0)),)))
