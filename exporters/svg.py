@@ -43,8 +43,8 @@ def font_family_list(family: str) -> str:
 
 def image_element(dwg: svgwrite.Drawing, id: str, image: Image.Image, box: Box) -> BaseElement:
     """An ``<image>`` showing ``image`` stretched over ``box``, as a PNG data URI."""
-    return dwg.image(encode_png(image), insert=(num(box.x0), num(box.y0)), size=(num(box.width), num(box.height)), id=id,
-                     preserveAspectRatio="none")
+    return dwg.image(encode_png(image), insert=(num(box.x0), num(box.y0)), size=(num(box.width), num(box.height)),
+                     id=id, preserveAspectRatio="none")
 
 
 def gradient_fill(dwg: svgwrite.Drawing, shape: Shape) -> str:

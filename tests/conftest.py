@@ -66,6 +66,19 @@ def scene() -> Scene:
         image=background, provenance=Provenance(engine="test", confidence=1.0)), nodes=nodes)
 
 
+@pytest.fixture
+def scene_with_shapes(scene: Scene) -> Scene:
+    """The fixture scene plus a stroked ellipse and a horizontal rule."""
+    prov = Provenance(engine="test", confidence=1.0)
+    extra = [
+        Shape(id="shape-2", name="Dot", shape="ellipse", box=Box(x0=10, y0=10, x1=50, y1=30), fill="#00ff00",
+              stroke="#000000", stroke_width=2, provenance=prov),
+        Shape(id="shape-3", name="Rule", shape="line", box=Box(x0=20, y0=380, x1=620, y1=384), stroke="#ff0000",
+              provenance=prov),
+    ]
+    return scene.model_copy(update={"nodes": scene.nodes + extra})
+
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import designs  # noqa: E402  (the fixtures' design generator)

@@ -34,6 +34,8 @@ if command -v npm >/dev/null && [ ! -f .cache/node/node_modules/ag-psd/package.j
 fi
 export LAYERIZE_NODE_MODULES="$PWD/.cache/node/node_modules"
 
+.venv/bin/python -m ruff check .
+
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -18,7 +18,7 @@ from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 
 from layerize import export
-from layerize.scene import Box, Provenance, Scene, Shape, TextBlock
+from layerize.scene import Scene, TextBlock
 
 SLIDE_LONG_SIDE = 12_192_000
 EMU_PER_PX = SLIDE_LONG_SIDE / 640  # the fixture's canvas is 640 x 400
@@ -62,27 +62,22 @@ def test_object_is_a_picture_with_alpha_at_its_box(scene: Scene, tmp_path: Path)
     assert image.getpixel((0, 0))[3] == 0 and image.getpixel((60, 60)) == (200, 40, 40, 255)
 
 
-def test_shapes_are_native_autoshapes(scene: Scene, tmp_path: Path) -> None:
-    prov = Provenance(engine="test", confidence=1.0)
-    extra = [
-        Shape(id="shape-2", name="Dot", shape="ellipse", box=Box(x0=10, y0=10, x1=50, y1=30), fill="#00ff00",
-              stroke="#000000", stroke_width=2, provenance=prov),
-        Shape(id="shape-3", name="Rule", shape="line", box=Box(x0=20, y0=380, x1=620, y1=384), stroke="#ff0000",
-              provenance=prov),
-    ]
-    shapes = shapes_by_name(write(scene.model_copy(update={"nodes": scene.nodes + extra}), tmp_path / "a.pptx"))
+def test_shapes_are_native_autoshapes(scene_with_shapes: Scene, tmp_path: Path) -> None:
+    shapes = shapes_by_name(write(scene_with_shapes, tmp_path / "a.pptx"))
     card = shapes["Shape: card"]
     assert card.auto_shape_type == MSO_SHAPE.ROUNDED_RECTANGLE
     assert card.adjustments[0] == pytest.approx(12 / 140, abs=1e-4)
     assert str(card.fill.fore_color.rgb) == "2050A0"
-    assert (px(card.left), px(card.top), px(card.width), px(card.height)) == pytest.approx((380, 220, 220, 140), abs=0.01)
+    assert (px(card.left), px(card.top), px(card.width), px(card.height)) == pytest.approx(
+        (380, 220, 220, 140), abs=0.01)
     dot = shapes["Dot"]
     assert dot.auto_shape_type == MSO_SHAPE.OVAL
     assert str(dot.fill.fore_color.rgb) == "00FF00" and str(dot.line.color.rgb) == "000000"
     assert px(dot.line.width) == pytest.approx(2, abs=0.01)
     rule = shapes["Rule"]
     assert rule.shape_type == MSO_SHAPE_TYPE.LINE
-    assert (px(rule.begin_x), px(rule.begin_y), px(rule.end_x), px(rule.end_y)) == pytest.approx((20, 382, 620, 382), abs=0.01)
+    assert (px(rule.begin_x), px(rule.begin_y), px(rule.end_x), px(rule.end_y)) == pytest.approx(
+        (20, 382, 620, 382), abs=0.01)
     assert str(rule.line.color.rgb) == "FF0000" and px(rule.line.width) == pytest.approx(4, abs=0.01)
     assert card._element.find("{http://schemas.openxmlformats.org/presentationml/2006/main}style") is None
 

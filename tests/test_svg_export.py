@@ -13,7 +13,7 @@ from lxml import etree
 from PIL import Image
 
 from layerize import export
-from layerize.scene import Box, Provenance, Scene, Shape
+from layerize.scene import Scene
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -53,15 +53,8 @@ def test_background_and_object_are_embedded_pngs(scene: Scene, tmp_path: Path) -
     assert pixels.mode == "RGBA" and pixels.getpixel((0, 0))[3] == 0
 
 
-def test_shapes_are_native_elements(scene: Scene, tmp_path: Path) -> None:
-    prov = Provenance(engine="test", confidence=1.0)
-    extra = [
-        Shape(id="shape-2", name="Dot", shape="ellipse", box=Box(x0=10, y0=10, x1=50, y1=30), fill="#00ff00",
-              stroke="#000000", stroke_width=2, provenance=prov),
-        Shape(id="shape-3", name="Rule", shape="line", box=Box(x0=20, y0=380, x1=620, y1=384), stroke="#ff0000",
-              provenance=prov),
-    ]
-    root = write(scene.model_copy(update={"nodes": scene.nodes + extra}), tmp_path / "a.svg")
+def test_shapes_are_native_elements(scene_with_shapes: Scene, tmp_path: Path) -> None:
+    root = write(scene_with_shapes, tmp_path / "a.svg")
     card = by_id(root, "shape-1")
     assert card.tag == f"{SVG}rect"
     assert {k: card.get(k) for k in ("x", "y", "width", "height", "rx", "fill", "stroke")} == {
