@@ -212,6 +212,22 @@ def _simplest(outlines: list[Outline], factor: float) -> Outline:
     return best
 
 
+def _onto_edges(points: tuple[tuple[int, int], ...], box: tuple[float, float, float, float]
+               ) -> tuple[tuple[float, float], ...]:
+    """Contour points (boundary pixel centres) stretched so their extent is the region's pixel-edge ``box``.
+
+    A contour runs through the centres of the boundary pixels, half a pixel
+    inside the region's edge; drawn as it is, every polygon would come out a
+    pixel too small.
+    """
+    pts = np.asarray(points, np.float64) + 0.5
+    low, high = pts.min(axis=0), pts.max(axis=0)
+    span = np.maximum(high - low, 1e-9)
+    scale = (np.array([box[2] - box[0], box[3] - box[1]]) / span)
+    out = np.array(box[:2]) + (pts - low) * scale
+    return tuple((float(x), float(y)) for x, y in out)
+
+
 def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Outline:
     """The outline that best matches the region ``filled`` (IoU over the ``care`` pixels).
 
@@ -237,7 +253,7 @@ def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Ou
         return best
     perimeter = cv2.arcLength(contour, True)
     polygons = {tuple(map(tuple, cv2.approxPolyDP(contour, eps, True)[:, 0])) for eps in (1.0, 0.01 * perimeter)}
-    candidates = [scored(Outline("polygon", box, points=tuple((x + 0.5, y + 0.5) for x, y in points)))
+    candidates = [scored(Outline("polygon", box, points=_onto_edges(points, box)))
                   for points in sorted(polygons, key=len) if 3 <= len(points) <= 16]
     polygon = _simplest(candidates, 1 / 2) if candidates else best
     return polygon if polygon.fit > best.fit else best
@@ -329,6 +345,8 @@ class FlatSegmenter:
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
         if outline.fit < self.min_fit and not (outline.fit >= lenient and self._on_one_colour(crop, outer)):
             return None
+        if outline.kind == "polygon" and not self._on_one_colour(crop, outer):
+            return None  # a free-form piece among other colours: part of an icon or logo, not a shape
         bx0, by0, bx1, by1 = outline.box
         rounded = outline.kind == "rect" and outline.radius >= 1
         title = "Rounded rectangle" if rounded else outline.kind.capitalize()
