@@ -78,8 +78,8 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
         plate = fill_coarse(inpainter, plate, found.plate_mask)
     mask = mask | found.plate_mask
     timings["objects"] = time.perf_counter() - mark
-    timings["total"] = time.perf_counter() - start
-    log.info("analysed %s: %d text blocks in %.2f s", path, len(blocks), timings["total"])
+    log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", path, len(blocks), len(found.nodes),
+             time.perf_counter() - start, ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in timings.items()))
 
     return Scene(
         canvas=Canvas(width=image.shape[1], height=image.shape[0]),
