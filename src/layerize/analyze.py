@@ -444,8 +444,7 @@ def group_lines(lines: list[MeasuredLine], paragraphs: bool = True) -> list[list
     return sorted(groups, key=lambda g: (round(g[0].box.y0 / 8), g[0].box.x0))
 
 
-def _align(xs: list[float], advances: list[float], size: float, canvas_width: int
-           ) -> tuple[str, float]:
+def _align(xs: list[float], advances: list[float], canvas_width: int) -> tuple[str, float]:
     """Alignment of a paragraph and its anchor x, from where its lines start and end."""
     lefts = np.array(xs)
     rights = lefts + np.array(advances)
@@ -519,7 +518,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
     if rotation:
         align, x = "left", fits[0].x
     else:
-        align, x = _align([f.x for f in fits], advances, size, canvas_width)
+        align, x = _align([f.x for f in fits], advances, canvas_width)
     baselines = [f.baseline for f in fits]
     pitch = float(np.median(np.diff(baselines))) if len(fits) > 1 else round(size * 1.2, 2)
     weights = np.array([len(line.text) for line in group], np.float64)
@@ -553,7 +552,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
 
 # ---------------------------------------------------------------- render and compare
 
-def _observed(group: list[MeasuredLine], shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+def _observed(group: list[MeasuredLine]) -> tuple[np.ndarray, tuple[int, int]]:
     """The paragraph's ink coverage in the image frame over the union of its lines' regions."""
     x0 = min(m.region[0] for m in group)
     y0 = min(m.region[1] for m in group)
@@ -603,14 +602,15 @@ def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray,
     then read where its glyphs are solid, so thin strokes give their true
     colour rather than an anti-aliased mix.
     """
-    observed, origin = _observed(group, image.shape[:2])
+    observed, origin = _observed(group)
 
     def variant(name: str, value: float) -> TextBlock:
         if name == "size_px":
             return block.model_copy(update={"style": block.style.model_copy(update={"size_px": value})})
         return block.model_copy(update={name: value})
 
-    score = _overlap(observed, origin, render_block(block))
+    rendered = render_block(block)
+    score = _overlap(observed, origin, rendered)
     steps = REFINE_STEPS + ((("rotation", 0.5),) if block.rotation else ())
     for _ in range(rounds):
         improved = False
@@ -619,14 +619,16 @@ def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray,
             delta = current * step if name == "size_px" else step
             for value in (current - delta, current + delta):
                 trial = variant(name, round(value, 2))
-                trial_score = _overlap(observed, origin, render_block(trial))
+                trial_rendered = render_block(trial)
+                trial_score = _overlap(observed, origin, trial_rendered)
                 if trial_score > score + 1e-4:
-                    block, score, improved = trial, trial_score, True
+                    block, rendered, score, improved = trial, trial_rendered, trial_score, True
                     break
         if not improved:
             break
-    if score >= SOLID_COLOR_MIN_FIDELITY:
-        block = block.model_copy(update={"style": block.style.model_copy(update={"color": _solid_color(block, image)})})
+    if score >= SOLID_COLOR_MIN_FIDELITY and rendered is not None:
+        color = _solid_color(rendered, image) or block.style.color
+        block = block.model_copy(update={"style": block.style.model_copy(update={"color": color})})
     return block.model_copy(update={"fidelity": round(score, 4)})
 
 
@@ -638,11 +640,8 @@ def text_fidelity(blocks: list[TextBlock]) -> float | None:
     return round(sum(f * n for f, n in scored) / sum(n for _, n in scored), 4)
 
 
-def _solid_color(block: TextBlock, image: np.ndarray) -> str:
-    """The median input colour under the render's solid glyph pixels (the style's colour when too few)."""
-    rendered = render_block(block)
-    if rendered is None:
-        return block.style.color
+def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarray) -> str | None:
+    """The median input colour under a render's solid glyph pixels; None when too few lie in the image."""
     layer, (left, top) = rendered
     alpha = np.asarray(layer.getchannel("A"))
     h, w = image.shape[:2]
@@ -650,7 +649,7 @@ def _solid_color(block: TextBlock, image: np.ndarray) -> str:
     ys, xs = ys + top, xs + left
     inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
     if inside.sum() < 12:
-        return block.style.color
+        return None
     color = np.median(image[ys[inside], xs[inside]], axis=0)
     return "#%02x%02x%02x" % tuple(int(round(c)) for c in color)
 
