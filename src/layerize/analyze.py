@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from .fonts import FontCatalogue, FontFace, load_font
 from .ocr import OcrLine
-from .render import line_advance, render_block
+from .render import line_advance, render_block, rgb_to_hex
 from .scene import Box, Provenance, TextBlock, TextLine, TextStyle
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
@@ -530,7 +530,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
         size_px=round(size, 2),
         weight=face.weight,
         italic=face.italic,
-        color="#%02x%02x%02x" % tuple(int(round(c)) for c in color),
+        color=rgb_to_hex(color),
         align=align,  # type: ignore[arg-type]
         line_height_px=round(max(pitch, 1.0), 2),
         letter_spacing_px=spacing,
@@ -651,7 +651,7 @@ def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarra
     if inside.sum() < 12:
         return None
     color = np.median(image[ys[inside], xs[inside]], axis=0)
-    return "#%02x%02x%02x" % tuple(int(round(c)) for c in color)
+    return rgb_to_hex(color)
 
 
 def text_mask(shape: tuple[int, int], lines: list[MeasuredLine], threshold: float = 0.12) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import load_font
@@ -90,6 +91,12 @@ def place_lines(block: TextBlock) -> list[PlacedLine]:
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def rgb_to_hex(color: object) -> str:
+    """``#rrggbb`` of an RGB triple (any numbers; rounded and clipped to 0..255)."""
+    r, g, b = (int(v) for v in np.clip(np.rint(np.asarray(color, np.float64)), 0, 255))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float, spacing: float) -> None:

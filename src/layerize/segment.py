@@ -41,6 +41,7 @@ from PIL import Image, ImageDraw
 from .config import ObjectsConfig
 from .errors import EngineError
 from .registry import Registry
+from .render import rgb_to_hex
 from .scene import Box, Gradient, ImageObject, Provenance, Shape
 
 PRIMITIVE_FIT = 0.9
@@ -162,11 +163,6 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> Box:
     return Box(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1))
 
 
-def _hex(color: np.ndarray) -> str:
-    r, g, b = (int(v) for v in np.clip(np.rint(color), 0, 255))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
 # ----------------------------------------------------------------------------- outlines
 
 
@@ -279,11 +275,11 @@ def fill_paint(image: np.ndarray, mask: np.ndarray) -> tuple[str, Gradient | Non
     change = direction @ slope * span
     residual = float((colors - design @ coef).std(axis=0).max())
     if np.abs(change).max() < 12:
-        return _hex(median), None, residual
+        return rgb_to_hex(median), None, residual
     start = coef[0] + direction @ slope * float(along.min())
     end = coef[0] + direction @ slope * float(along.max())
-    gradient = Gradient(start=_hex(start), end=_hex(end), angle=round(math.degrees(angle), 2))
-    return _hex((start + end) / 2), gradient, residual
+    gradient = Gradient(start=rgb_to_hex(start), end=rgb_to_hex(end), angle=round(math.degrees(angle), 2))
+    return rgb_to_hex((start + end) / 2), gradient, residual
 
 
 # ----------------------------------------------------------------------------- segmenters
