@@ -51,12 +51,13 @@ def _check(image: np.ndarray, mask: np.ndarray) -> None:
         raise ValueError(f"mask must be HxW {image.shape[:2]}, got shape {mask.shape}")
 
 
-def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    """``mask`` grown by ``radius`` pixels in each direction (a square neighbourhood)."""
+def dilate(mask: np.ndarray, radius: int, disc: bool = False) -> np.ndarray:
+    """``mask`` grown by ``radius`` pixels: over a square neighbourhood, or a disc when ``disc``."""
     if radius <= 0:
-        return mask.copy()
-    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+        return mask.astype(bool, copy=True)
+    size = (2 * radius + 1, 2 * radius + 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, size) if disc else np.ones(size, np.uint8)
+    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
 
 
 def _windows(mask: np.ndarray, margin: int, min_size: tuple[int, int] = (0, 0)) -> list[tuple[Window, np.ndarray]]:
@@ -67,7 +68,7 @@ def _windows(mask: np.ndarray, margin: int, min_size: tuple[int, int] = (0, 0)) 
     ``min_size`` (height, width). Windows may overlap, but each hole pixel is
     owned by exactly one.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(_dilate(mask, margin).astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dilate(mask, margin).astype(np.uint8), connectivity=8)
     height, width = mask.shape
     result = []
     for label in range(1, count):
@@ -161,7 +162,7 @@ def _ring_plane(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float]
     The ring starts :data:`RING_GAP` pixels off the holes and is
     :data:`RING_WIDTH` wide.
     """
-    ring = _dilate(mask, RING_GAP + RING_WIDTH) & ~_dilate(mask, RING_GAP)
+    ring = dilate(mask, RING_GAP + RING_WIDTH) & ~dilate(mask, RING_GAP)
     ys, xs = np.nonzero(ring)
     if len(ys) < 3:
         return None

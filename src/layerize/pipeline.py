@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
-import numpy as np
 from PIL import Image
 
 from . import __name__ as _package
@@ -17,7 +15,7 @@ from .analyze import build_block, group_lines, measure_line, name_blocks, refine
 from .config import Config, load_config
 from .files import read_image
 from .fonts import catalogue
-from .inpaint import fill_coarse, inpainter_from_config
+from .inpaint import dilate, fill_coarse, inpainter_from_config
 from .ocr import OCR_ENGINES, OcrEngine
 from .scene import Background, Canvas, Provenance, Scene, Source
 from .segment import ObjectHint, segment
@@ -64,9 +62,7 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
 
     mark = time.perf_counter()
     mask = text_mask(image.shape[:2], measured)
-    if cfg.inpaint.mask_dilation:
-        size = 2 * cfg.inpaint.mask_dilation + 1
-        mask = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    mask = dilate(mask, cfg.inpaint.mask_dilation, disc=True)
     inpainter = inpainter_from_config(cfg.inpaint)
     plate = inpainter.fill(image, mask) if mask.any() else image.copy()
     timings["inpaint"] = time.perf_counter() - mark

@@ -40,6 +40,7 @@ from PIL import Image, ImageDraw
 
 from .config import ObjectsConfig
 from .errors import EngineError
+from .inpaint import dilate
 from .registry import Registry
 from .render import rgb_to_hex
 from .scene import Box, Gradient, ImageObject, Provenance, Shape
@@ -141,13 +142,6 @@ def page_mask(image: np.ndarray, text: np.ndarray, threshold: float) -> np.ndarr
     count, labels, stats = flat_components(image, text, threshold)
     page = page_label(count, stats, text.size)
     return labels == page if page else np.zeros(text.shape, bool)
-
-
-def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    if radius <= 0:
-        return mask
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
 
 
 def _fill_holes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -313,7 +307,7 @@ class FlatSegmenter:
             result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start))
             if result is not None:
                 shape, filled = result
-                found.append(Found(shape, _place(text.shape, window, _dilate(region, 1) & filled),
+                found.append(Found(shape, _place(text.shape, window, dilate(region, 1, disc=True) & filled),
                                    _place(text.shape, window, filled)))
         return found
 
@@ -322,11 +316,11 @@ class FlatSegmenter:
         """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = _fill_holes(region)
-        band = _dilate(outer, 2) & ~outer
+        band = dilate(outer, 2, disc=True) & ~outer
         if (residual > self.max_residual or np.median(edge_strength(crop)[band]) < self.min_contrast
                 or (~care[band]).mean() > 0.5):  # a glyph's counter, not a shape
             return None
-        filled, contour = _fill_holes(_dilate(region, 1))
+        filled, contour = _fill_holes(dilate(region, 1, disc=True))
         rect = cv2.minAreaRect(contour)
         thin, long = sorted(rect[1])
         ox, oy = offset
@@ -357,7 +351,7 @@ class FlatSegmenter:
     def _on_one_colour(crop: np.ndarray, region: np.ndarray) -> bool:
         """Whether ``region`` sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
         own = np.median(crop[region].astype(np.float32), axis=0)
-        ring = _dilate(region, 6) & ~_dilate(region, 3)  # beyond the anti-aliased edge
+        ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)  # beyond the anti-aliased edge
         ring &= np.abs(crop.astype(np.float32) - own).max(axis=2) > 40  # tips the region does not reach
         return bool(ring.any()) and float(crop[ring].astype(np.float32).std(axis=0).max()) <= 10
 
@@ -401,7 +395,7 @@ def cut_out(image: np.ndarray, alpha: np.ndarray, label: str, engine: str, confi
 
 def foreground_alpha(crop: np.ndarray, region: np.ndarray, tolerance: float = 24.0) -> np.ndarray:
     """Soft alpha (0..1) of what in ``region`` differs from the colour around it, refined by a guided filter."""
-    ring = _dilate(region, 6) & ~_dilate(region, 2)
+    ring = dilate(region, 6, disc=True) & ~dilate(region, 2, disc=True)
     if not ring.any():
         return region.astype(np.float32)
     backdrop = np.median(crop[ring].astype(np.float32), axis=0)
@@ -410,7 +404,7 @@ def foreground_alpha(crop: np.ndarray, region: np.ndarray, tolerance: float = 24
         hard = region
     guide = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
     soft = guided_filter(guide, hard.astype(np.float32), radius=2, eps=1e-3)
-    return np.clip(soft, 0, 1) * _dilate(region, 2)
+    return np.clip(soft, 0, 1) * dilate(region, 2, disc=True)
 
 
 def _window(box: tuple[int, int, int, int], margin: int, shape: tuple[int, int]) -> tuple[slice, slice]:
@@ -442,7 +436,7 @@ class PhotoSegmenter:
         self._flat = FlatSegmenter(threshold=threshold)
 
     def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
-        busy = (edge_strength(image) > self.threshold) & ~_dilate(text, 2) & ~taken
+        busy = (edge_strength(image) > self.threshold) & ~dilate(text, 2, disc=True) & ~taken
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
         busy = cv2.morphologyEx(busy.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(busy, connectivity=8)
@@ -532,7 +526,7 @@ class SalientSegmenter:
         return cv2.resize(pred, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
 
     def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
-        keep = ~(page_mask(image, text, self.flat_threshold) | _dilate(text, 3))
+        keep = ~(page_mask(image, text, self.flat_threshold) | dilate(text, 3, disc=True))
         if (keep & ~taken).sum() < self.min_area:  # everything is explained already: spare the model run
             return []
         saliency = self.saliency(image)
@@ -552,7 +546,7 @@ class SalientSegmenter:
             if confidence < self.min_confidence or filled.sum() < max(self.min_area, area / 2):
                 continue  # unsure, or mostly found already
             soft = guided_filter(gray[window], saliency[window], radius=4, eps=1e-2)
-            alpha = np.clip((soft - self.threshold) * 4 + 0.5, 0, 1) * _dilate(filled, 3)
+            alpha = np.clip((soft - self.threshold) * 4 + 0.5, 0, 1) * dilate(filled, 3, disc=True)
             result = cut_out(image, _place(text.shape, window, alpha), "product", self.name, confidence)
             if result is not None:
                 found.append(result)
@@ -587,7 +581,7 @@ def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[
     shown = text.copy()
     for f in found:
         shown |= f.mask
-    shown = _dilate(shown, 2)
+    shown = dilate(shown, 2, disc=True)
     result = []
     for f in found:
         if not isinstance(f.node, Shape):
@@ -601,7 +595,7 @@ def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[
         rest = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
         if rest.sum() < 16:
             continue
-        alpha = _place(text.shape, window, _dilate(rest, 1).astype(np.float32))
+        alpha = _place(text.shape, window, dilate(rest, 1, disc=True).astype(np.float32))
         if (left := cut_out(image, alpha, "decoration", "flat", 0.5)) is not None:
             result.append(left)
     return result
@@ -646,7 +640,7 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig,
         taken |= f.mask
     for name in cfg.segmenters if cfg.enabled else []:
         segmenter = SEGMENTERS.create(name, **segmenter_options(name, cfg))
-        for f in segmenter.find(image, text, _dilate(taken, 2)):
+        for f in segmenter.find(image, text, dilate(taken, 2, disc=True)):
             found.append(f)
             taken |= f.mask
     found = _unique_objects(found)
@@ -665,4 +659,4 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig,
                                                "in_plate": cfg.keep_in_plate}))
         if not cfg.keep_in_plate:
             plate |= f.area
-    return Segmentation(nodes, _dilate(plate, 2))
+    return Segmentation(nodes, dilate(plate, 2, disc=True))
