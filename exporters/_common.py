@@ -15,9 +15,9 @@ Shape conventions (the scene graph stores only a box per shape):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from layerize.render import gradient_points
 from layerize.scene import Shape
 
 
@@ -55,9 +55,4 @@ def line_endpoints(shape: Shape) -> tuple[float, float, float, float]:
 def gradient_line(shape: Shape) -> tuple[float, float, float, float]:
     """``(x1, y1, x2, y2)``: where a shape's gradient starts and ends, through the centre of its box."""
     assert shape.gradient is not None
-    box = shape.box
-    a = math.radians(shape.gradient.angle)
-    dx, dy = math.cos(a), math.sin(a)
-    half = (abs(dx) * box.width + abs(dy) * box.height) / 2
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    return cx - dx * half, cy - dy * half, cx + dx * half, cy + dy * half
+    return gradient_points(shape.box, shape.gradient)

@@ -13,6 +13,7 @@ from pptx import Presentation
 from psd_tools import PSDImage
 
 from layerize.cli import main
+from layerize.scene import SCHEMA_VERSION
 
 
 def run(*args: object) -> Result:
@@ -30,7 +31,7 @@ def test_one_run_writes_every_format_and_the_scene(poster_file, tmp_path):
     assert "Fresh Coffee" in [s.text_frame.text for s in slide.shapes if s.has_text_frame]
     assert "Fresh Coffee" in outs[2].read_text()
     scene = json.loads((tmp_path / "p.json").read_text())
-    assert scene["schema_version"] == "1.0"
+    assert scene["schema_version"] == SCHEMA_VERSION
     assert not list(tmp_path.glob(".*.part"))
 
 
@@ -49,7 +50,7 @@ def test_reexport_from_edited_scene(poster_file, tmp_path):
 def test_fast_preset_and_schema_command(poster_file, tmp_path):
     assert run(poster_file, "--config", "fast", "-o", tmp_path / "f.svg").exit_code == 0
     schema = json.loads(run("schema").output)
-    assert schema["$id"].endswith("scene-1.0.json")
+    assert schema["$id"].endswith(f"scene-{SCHEMA_VERSION}.json")
 
 
 def test_user_config_file(poster_file, tmp_path):

@@ -23,7 +23,8 @@ def test_json_round_trip_is_lossless(scene):
 
 def test_schema_is_published_and_versioned():
     schema = json_schema()
-    assert schema["properties"]["schema_version"]["const"] == layerize.SCHEMA_VERSION
+    assert schema["properties"]["schema_version"]["default"] == layerize.SCHEMA_VERSION
+    assert schema["properties"]["schema_version"]["enum"] == ["1.0", "1.1"]
     assert {"TextBlock", "TextStyle", "ImageObject", "Shape"} <= set(schema["$defs"])
     assert schema["$defs"]["TextStyle"]["properties"]["color"]["pattern"] == "^#[0-9a-fA-F]{6}$"
 
@@ -59,3 +60,11 @@ def test_edit_and_reexport_changes_the_text(scene, tmp_path):
     path = edited.export(tmp_path / "edited.svg")
     assert "Fresh Tea" in path.read_text()
     assert "Fresh Coffee" not in path.read_text()
+
+
+def test_a_version_1_0_scene_loads_as_the_current_version(scene):
+    data = json.loads(scene.to_json())
+    data["schema_version"] = "1.0"  # 1.0 had no text effects nor vertical text: every 1.0 file is valid 1.1
+    again = Scene.model_validate(data)
+    assert again.schema_version == layerize.SCHEMA_VERSION
+    assert again.texts[0].orientation == "horizontal" and again.texts[0].style.stroke is None

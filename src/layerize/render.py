@@ -2,8 +2,10 @@
 
 One layout model serves every stage: a block's anchor ``(x, baseline)`` is the
 left end, centre or right end of its first line's baseline (by alignment), and
-each later line sits ``line_height_px`` lower. The analyser fits blocks with
-this model, the PSD exporter stores the pixels it draws, and the SVG and PPTX
+each later line sits ``line_height_px`` lower (vertical text: the anchor is the
+top, middle or bottom of the first column's centre line, and each later column
+sits ``line_height_px`` to the left). The analyser fits blocks with this
+model, the PSD exporter stores the pixels it draws, and the SVG and PPTX
 exporters place their text with the same numbers.
 """
 
@@ -13,10 +15,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from .fonts import load_font
-from .scene import Box, TextBlock, TextLine, TextRun, TextStyle
+from .scene import Box, Gradient, TextBlock, TextLine, TextRun, TextShadow, TextStyle
 
 Span = tuple[str, TextStyle]
 """A stretch of a line and the style it is drawn in."""
@@ -73,20 +75,30 @@ def spans_advance(spans: tuple[Span, ...], letter_spacing: float = 0.0) -> float
 
 
 def place_lines(block: TextBlock) -> list[PlacedLine]:
-    """Where each line of ``block`` starts, in canvas pixels, before rotation."""
+    """Where each line of ``block`` starts, in canvas pixels, before rotation.
+
+    For horizontal text ``x``/``baseline`` are the left end of each line's
+    baseline; for vertical text they are each column's centre x and its top.
+    """
     style = block.style
+    vertical = block.orientation == "vertical"
     placed = []
     for i, line in enumerate(block.lines):
         spans = line_spans(block, line)
-        advance = spans_advance(spans, style.letter_spacing_px)
-        if style.align == "center":
-            x = block.x - advance / 2
-        elif style.align == "right":
-            x = block.x - advance
+        advance = column_advance(line.text, style) if vertical else spans_advance(spans, style.letter_spacing_px)
+        start = {"center": advance / 2, "right": advance}.get(style.align, 0.0)
+        if vertical:
+            placed.append(PlacedLine(line.text, block.x - i * style.line_height_px, block.baseline - start,
+                                     advance, spans))
         else:
-            x = block.x
-        placed.append(PlacedLine(line.text, x, block.baseline + i * style.line_height_px, advance, spans))
+            placed.append(PlacedLine(line.text, block.x - start, block.baseline + i * style.line_height_px,
+                                     advance, spans))
     return placed
+
+
+def column_advance(text: str, style: TextStyle) -> float:
+    """Length of a vertical column: every character takes one em, tracking between them."""
+    return len(text) * style.size_px + style.letter_spacing_px * max(0, len(text) - 1)
 
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
@@ -99,35 +111,120 @@ def rgb_to_hex(color: object) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float, spacing: float) -> None:
+def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float, spacing: float,
+               vertical: bool, stroke: tuple[str, float] | None = None) -> None:
+    """Draw one line's glyphs; with ``stroke`` (colour, width) its whole silhouette in that colour."""
     x, y = line.x + dx, line.baseline + dy
     for text, style in line.spans:
-        font, fill = style_font(style), hex_to_rgb(style.color) + (255,)
-        if not spacing:
-            draw.text((x, y), text, font=font, fill=fill, anchor="ls")
+        font = style_font(style)
+        color = hex_to_rgb(stroke[0] if stroke else style.color) + (255,)
+        width = stroke[1] if stroke else 0
+        if vertical:  # upright characters centred in one-em cells down the column
+            for ch in text:
+                draw.text((x, y + style.size_px / 2), ch, font=font, fill=color, anchor="mm",
+                          stroke_width=width, stroke_fill=color)
+                y += style.size_px + spacing
+        elif not spacing:
+            draw.text((x, y), text, font=font, fill=color, anchor="ls", stroke_width=width, stroke_fill=color)
             x += font.getlength(text)
-            continue
-        for i, ch in enumerate(text):  # prefix lengths keep the font's kerning between tracked glyphs
-            draw.text((x + font.getlength(text[:i]) + i * spacing, y), ch, font=font, fill=fill, anchor="ls")
-        x += font.getlength(text) + len(text) * spacing
+        else:
+            for i, ch in enumerate(text):  # prefix lengths keep the font's kerning between tracked glyphs
+                draw.text((x + font.getlength(text[:i]) + i * spacing, y), ch, font=font, fill=color, anchor="ls",
+                          stroke_width=width, stroke_fill=color)
+            x += font.getlength(text) + len(text) * spacing
 
 
-def render_block(block: TextBlock) -> tuple[Image.Image, tuple[int, int]] | None:
+def _bounds(block: TextBlock, lines: list[PlacedLine], pad: int) -> tuple[int, int, int, int]:
+    """Canvas box, before rotation, that holds every line's glyphs with ``pad`` to spare."""
+    size = block.style.size_px
+    if block.orientation == "vertical":
+        x0 = min(line.x for line in lines) - size / 2
+        x1 = max(line.x for line in lines) + size / 2
+        y0 = min(line.baseline for line in lines)
+        y1 = max(line.baseline + line.advance for line in lines)
+    else:
+        ascent, descent = style_font(block.style).getmetrics()
+        x0 = min(line.x for line in lines)
+        x1 = max(line.x + line.advance for line in lines)
+        y0, y1 = lines[0].baseline - ascent, lines[-1].baseline + descent
+    return math.floor(x0) - pad, math.floor(y0) - pad, math.ceil(x1) + pad, math.ceil(y1) + pad
+
+
+def gradient_points(box: Box, gradient: Gradient) -> tuple[float, float, float, float]:
+    """``(x1, y1, x2, y2)``: where a gradient starts and ends across ``box``, through its centre."""
+    a = math.radians(gradient.angle)
+    dx, dy = math.cos(a), math.sin(a)
+    half = (abs(dx) * box.width + abs(dy) * box.height) / 2
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return cx - dx * half, cy - dy * half, cx + dx * half, cy + dy * half
+
+
+def gradient_image(size: tuple[int, int], box: Box, gradient: Gradient) -> Image.Image:
+    """An RGB image of ``size`` painted with ``gradient`` laid across ``box`` (image pixels)."""
+    x1, y1, x2, y2 = gradient_points(box, gradient)
+    length2 = max((x2 - x1) ** 2 + (y2 - y1) ** 2, 1e-9)
+    ys, xs = np.mgrid[0:size[1], 0:size[0]].astype(np.float64) + 0.5
+    t = np.clip(((xs - x1) * (x2 - x1) + (ys - y1) * (y2 - y1)) / length2, 0.0, 1.0)[..., None]
+    start, end = np.array(hex_to_rgb(gradient.start), float), np.array(hex_to_rgb(gradient.end), float)
+    return Image.fromarray(np.rint(start + t * (end - start)).astype(np.uint8), "RGB")
+
+
+def _draw_text(block: TextBlock, lines: list[PlacedLine], size: tuple[int, int], dx: float, dy: float) -> Image.Image:
+    """The block's glyphs (stroke, then the solid or gradient fill) on a transparent image."""
+    style, vertical = block.style, block.orientation == "vertical"
+    fill = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(fill)
+    for line in lines:
+        _draw_line(draw, line, dx, dy, style.letter_spacing_px, vertical)
+    if style.gradient is not None:
+        alpha = fill.getchannel("A")
+        bbox = alpha.getbbox()
+        if bbox is not None:
+            fill = gradient_image(size, Box(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3]), style.gradient)
+            fill.putalpha(alpha)
+    if style.stroke is None:
+        return fill
+    outline = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(outline)
+    for line in lines:
+        _draw_line(draw, line, dx, dy, style.letter_spacing_px, vertical,
+                   stroke=(style.stroke.color, style.stroke.width_px))
+    return Image.alpha_composite(outline, fill)
+
+
+def _add_shadow(image: Image.Image, offset: tuple[int, int], shadow: TextShadow
+                ) -> tuple[Image.Image, tuple[int, int]]:
+    """``image`` (at canvas ``offset``) over its drop shadow, on a canvas that holds both."""
+    spread = int(math.ceil(3 * shadow.blur_px)) + 1
+    sx, sy = int(round(shadow.dx)), int(round(shadow.dy))
+    left = min(0, sx - spread)
+    top = min(0, sy - spread)
+    right = max(image.width, image.width + sx + spread)
+    bottom = max(image.height, image.height + sy + spread)
+    alpha = Image.new("L", (right - left, bottom - top), 0)
+    alpha.paste(image.getchannel("A"), (sx - left, sy - top))
+    if shadow.blur_px > 0:
+        alpha = alpha.filter(ImageFilter.GaussianBlur(shadow.blur_px))
+    alpha = alpha.point(lambda v: int(round(v * shadow.opacity)))
+    result = Image.new("RGBA", alpha.size, hex_to_rgb(shadow.color) + (0,))
+    result.putalpha(alpha)
+    layer = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
+    layer.paste(image, (-left, -top))
+    return Image.alpha_composite(result, layer), (offset[0] + left, offset[1] + top)
+
+
+def render_block(block: TextBlock, shadow: bool = True) -> tuple[Image.Image, tuple[int, int]] | None:
     """The block's pixels as a tight RGBA image and its top-left canvas offset.
 
-    None when the block draws no ink (blank text).
+    Effects are drawn as the exporters describe them: the stroke outside the
+    glyphs, a gradient over the fill, and (with ``shadow``) the drop shadow
+    under everything. None when the block draws no ink (blank text).
     """
-    ascent, descent = style_font(block.style).getmetrics()
+    style = block.style
     lines = place_lines(block)
-    pad = int(math.ceil(block.style.size_px * 0.5)) + 2
-    x0 = math.floor(min(line.x for line in lines)) - pad
-    y0 = math.floor(lines[0].baseline - ascent) - pad
-    x1 = math.ceil(max(line.x + line.advance for line in lines)) + pad
-    y1 = math.ceil(lines[-1].baseline + descent) + pad
-    image = Image.new("RGBA", (max(1, x1 - x0), max(1, y1 - y0)), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    for line in lines:
-        _draw_line(draw, line, -x0, -y0, block.style.letter_spacing_px)
+    pad = int(math.ceil(style.size_px * 0.5 + (style.stroke.width_px if style.stroke else 0))) + 2
+    x0, y0, x1, y1 = _bounds(block, lines, pad)
+    image = _draw_text(block, lines, (max(1, x1 - x0), max(1, y1 - y0)), -x0, -y0)
     if block.rotation:
         # rotate about the anchor, expanding the canvas so nothing is clipped
         cx, cy = block.x - x0, block.baseline - y0
@@ -140,12 +237,15 @@ def render_block(block: TextBlock) -> tuple[Image.Image, tuple[int, int]] | None
     bbox = image.getchannel("A").getbbox()
     if bbox is None:
         return None
-    return image.crop(bbox), (x0 + bbox[0], y0 + bbox[1])
+    image, offset = image.crop(bbox), (x0 + bbox[0], y0 + bbox[1])
+    if shadow and style.shadow is not None:
+        image, offset = _add_shadow(image, offset, style.shadow)
+    return image, offset
 
 
-def ink_box(block: TextBlock) -> Box | None:
-    """The canvas box of the ink ``render_block`` draws."""
-    rendered = render_block(block)
+def ink_box(block: TextBlock, shadow: bool = False) -> Box | None:
+    """The canvas box of the ink ``render_block`` draws (the drop shadow left out unless asked)."""
+    rendered = render_block(block, shadow=shadow)
     if rendered is None:
         return None
     image, (left, top) = rendered

@@ -25,10 +25,12 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 added text effects and vertical text; 1.0 files still load
 SCHEMA_ID = f"https://layerize.dev/schema/scene-{SCHEMA_VERSION}.json"
 
 
@@ -127,8 +129,41 @@ class Source(_Model):
     sha256: str
 
 
+class Gradient(_Model):
+    """A linear gradient from ``start`` to ``end`` across a node's box.
+
+    ``angle`` is the direction in degrees, clockwise on screen from pointing
+    right (90: top to bottom); the colours sit where the box ends along it.
+    """
+
+    start: Color
+    end: Color
+    angle: float = 0.0
+
+
+class TextStroke(_Model):
+    """An outline around the glyphs, drawn outside their edges (Photoshop's outside stroke)."""
+
+    color: Color
+    width_px: float = Field(gt=0, description="Width outside the glyph edge, canvas pixels")
+
+
+class TextShadow(_Model):
+    """A drop shadow: the text's silhouette (stroke included), shifted, blurred and laid under it."""
+
+    color: Color = "#000000"
+    opacity: float = Field(default=1.0, gt=0.0, le=1.0)
+    dx: float = Field(description="Shift to the right in canvas pixels (not turned with the text)")
+    dy: float = Field(description="Shift downwards in canvas pixels")
+    blur_px: float = Field(default=0.0, ge=0.0, description="Standard deviation of the Gaussian blur, pixels")
+
+
 class TextStyle(_Model):
-    """Typography of a text block, measured from the pixels."""
+    """Typography of a text block, measured from the pixels.
+
+    ``color`` is the fill's dominant colour; a ``gradient``, when set, paints
+    the fill instead, across the block's ink box in the text's own frame.
+    """
 
     font_family: str = Field(description="Family name as PPTX and SVG name it, e.g. 'DejaVu Sans'")
     font_postscript: str = Field(description="PostScript name as PSD names it, e.g. 'DejaVuSans-Bold'")
@@ -141,6 +176,9 @@ class TextStyle(_Model):
     line_height_px: float = Field(gt=0, description="Baseline-to-baseline distance")
     letter_spacing_px: float = 0.0
     font_match: float | None = Field(default=None, description="Similarity of the chosen font to the ink (0..1)")
+    gradient: Gradient | None = None
+    stroke: TextStroke | None = None
+    shadow: TextShadow | None = None
 
 
 class TextRun(_Model):
@@ -179,6 +217,10 @@ class TextBlock(_Model):
     x: float = Field(description="Anchor x: the left end, centre or right end of the lines by `style.align`")
     baseline: float = Field(description="y of the first line's baseline; later lines follow every line_height_px")
     rotation: float = Field(default=0.0, description="Degrees, counter-clockwise, about the anchor (x, baseline)")
+    orientation: Literal["horizontal", "vertical"] = Field(
+        default="horizontal", description="vertical: each line is a column of upright characters read top to "
+        "bottom, columns right to left; the anchor is the first column's centre x and its top (`baseline`), "
+        "later columns sit every line_height_px to the left, and `align` left/center/right means top/middle/bottom")
     fidelity: float | None = Field(default=None, description="How closely the block's re-render matches the "
                                    "input's ink (soft IoU, 0..1); low values deserve a look")
     provenance: Provenance
@@ -206,18 +248,6 @@ class ImageObject(_Model):
     image: ImageData = Field(description="RGBA pixels covering `box`")
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
-
-
-class Gradient(_Model):
-    """A linear gradient fill from ``start`` to ``end`` across the shape's box.
-
-    ``angle`` is the direction in degrees, clockwise on screen from pointing
-    right (90: top to bottom); the colours sit where the box ends along it.
-    """
-
-    start: Color
-    end: Color
-    angle: float = 0.0
 
 
 class Shape(_Model):
@@ -258,13 +288,19 @@ class Scene(_Model):
 
     model_config = ConfigDict(json_schema_extra={"$id": SCHEMA_ID})
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal[READABLE_VERSIONS] = SCHEMA_VERSION  # type: ignore[valid-type]
     canvas: Canvas
     source: Source | None = None
     original: ImageData | None = Field(default=None, description="The flat input image, for reference")
     background: Background
     nodes: list[Node] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _upgrade(cls, version: str) -> str:
+        """Older versions are subsets of this one: a loaded scene is current."""
+        return SCHEMA_VERSION
 
     @property
     def texts(self) -> list[TextBlock]:
