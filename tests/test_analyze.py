@@ -140,3 +140,99 @@ def test_restore_spaces_between_tracked_capitals():
     assert restore_spaces("Hello world", ink("Hello world", 0)) == "Hello world"
     assert restore_spaces("was€176.99", ink("was€176.99", 0)) == "was€176.99"
     assert restore_spaces("Teamresults2019", ink("Teamresults2019", 1)) == "Teamresults2019"
+
+
+@pytest.fixture(scope="module")
+def effects_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
+    design = designs.effects()
+    path = tmp_path_factory.mktemp("effects") / "effects.png"
+    design.image.save(path)
+    return layerize.analyze(path), design
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def test_outline_shadow_and_gradient_are_measured(effects_scene):
+    scene, design = effects_scene
+    found = _by_text(scene)
+    assert sorted(found) == sorted(t.text for t in design.texts)
+    for truth in design.texts:
+        style = found[truth.text].style
+        assert style.font_file.endswith(truth.font), (truth.text, style.font_file)
+        assert style.size_px == pytest.approx(truth.size, rel=0.04), truth.text
+        assert (style.stroke is not None) == (truth.stroke is not None), (truth.text, style.stroke)
+        assert (style.shadow is not None) == (truth.shadow is not None), (truth.text, style.shadow)
+        assert (style.gradient is not None) == (truth.gradient is not None), (truth.text, style.gradient)
+        if truth.stroke:
+            assert np.abs(_rgb(style.stroke.color) - truth.stroke[0]).max() <= 12
+            assert style.stroke.width_px == pytest.approx(truth.stroke[1], abs=1.0)
+            assert np.abs(_rgb(style.color) - truth.color).max() <= 12  # the fill, not the outline
+        if truth.shadow:
+            color, opacity, dx, dy, sigma = truth.shadow
+            shadow = style.shadow
+            assert np.abs(_rgb(shadow.color) - color).max() <= 20
+            assert shadow.opacity == pytest.approx(opacity, abs=0.1)
+            assert (shadow.dx, shadow.dy) == pytest.approx((dx, dy), abs=1.0)
+            assert shadow.blur_px == pytest.approx(sigma, abs=1.5)
+        if truth.gradient:
+            gradient = style.gradient
+            assert gradient.angle == pytest.approx(90, abs=5)  # top to bottom
+            assert np.abs(_rgb(gradient.start) - truth.gradient[0]).max() <= 25
+            assert np.abs(_rgb(gradient.end) - truth.gradient[1]).max() <= 25
+
+
+def test_vertical_chinese_column_is_one_vertical_block(effects_scene):
+    scene, design = effects_scene
+    truth = next(t for t in design.texts if t.vertical)
+    block = _by_text(scene)[truth.text]
+    assert block.orientation == "vertical"
+    assert block.x == pytest.approx(truth.x, abs=0.05 * truth.size)
+    assert block.baseline == pytest.approx(truth.baseline, abs=0.05 * truth.size)  # the column's top
+    assert block.fidelity > 0.85
+    box = ink_box(block)
+    for got_edge, want in zip((box.x0, box.y0, box.x1, box.y1), truth.bbox):
+        assert abs(got_edge - want) <= 0.05 * truth.size, (box, truth.bbox)
+
+
+def test_outline_and_shadow_are_erased_from_the_plate(effects_scene):
+    scene, design = effects_scene
+    plate = np.asarray(scene.background.image, np.int16)
+    clean = np.asarray(design.clean, np.int16)
+    for truth in design.texts:
+        x0, y0, x1, y1 = truth.bbox
+        pad = 16  # the shadow falls outside the glyph box
+        window = (slice(max(0, y0 - pad), y1 + pad), slice(max(0, x0 - pad), x1 + pad))
+        diff = np.abs(plate[window] - clean[window]).max(axis=2)
+        assert np.percentile(diff, 99.5) <= 12, truth.text
+
+
+def test_columns_are_joined_and_told_from_lines():
+    from layerize.analyze import is_column, join_columns
+    from layerize.ocr import OcrLine
+
+    def line(text: str, x0: float, y0: float, x1: float, y1: float) -> OcrLine:
+        return OcrLine(text, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), 0.99)
+
+    top, rest = line("限", 1000, 114, 1097, 215), line("时特惠", 991, 178, 1107, 460)
+    assert not is_column(top) and is_column(rest)
+    (joined,) = join_columns([rest, top])
+    assert joined.text == "限时特惠" and joined.box == (991, 114, 1107, 460)
+    assert not is_column(line("限时特惠", 0, 0, 400, 100))  # a horizontal line
+    assert not is_column(line("SALE", 0, 0, 100, 400))  # turned Latin text is not a column
+    apart = [line("新品", 0, 0, 100, 200), line("上市", 300, 0, 400, 200)]  # two columns side by side
+    assert join_columns(apart) == apart
+
+
+def test_cjk_faces_of_collections_are_chosen_by_language():
+    from layerize.analyze import suits
+    from layerize.fonts import catalogue
+
+    faces = {face.family: face for face in catalogue().faces if face.family.startswith("Noto Sans CJK")}
+    if {"Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR"} - set(faces):
+        pytest.skip("fonts-noto-cjk is not installed")
+    assert len({face.index for face in faces.values()}) > 1  # faces beyond the first of the .ttc
+    assert suits(faces["Noto Sans CJK SC"], "新品上市") and not suits(faces["Noto Sans CJK JP"], "新品上市")
+    assert suits(faces["Noto Sans CJK JP"], "セール中") and not suits(faces["Noto Sans CJK SC"], "セール中")
+    assert suits(faces["Noto Sans CJK KR"], "할인") and not suits(faces["Noto Sans CJK SC"], "할인")

@@ -59,6 +59,7 @@ class MeasuredLine:
     coverage: np.ndarray  # float32 0..1 over `region`, image frame
     region: tuple[int, int, int, int]  # x0, y0, x1, y1 of `coverage` in the image
     fits: dict[str, FontFit] = field(default_factory=dict)  # by PostScript name
+    vertical: bool = False  # a column of upright characters; fits then anchor at its centre x and top
 
     @property
     def best(self) -> FontFit:
@@ -169,7 +170,8 @@ def _upright_crop(image: np.ndarray, line: OcrLine, angle: float
     return crop, core, to_crop
 
 
-def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0) -> MeasuredLine | None:
+def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: bool = False
+                ) -> MeasuredLine | None:
     """Colour, coverage and ink box of one OCR line read at ``angle``; None when no ink stands out."""
     crop, core, to_crop = _upright_crop(image, line, angle)
     if crop.shape[0] < 4 or crop.shape[1] < 4:
@@ -199,16 +201,17 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0) -> Measure
         return None
     box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
     tight = upright[uy0:uy1, ux0:ux1]
-    line = replace(line, text=restore_spaces(line.text.strip(), tight))
-    return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image,
-                        box=box, color=color, coverage=coverage, region=(rx0, ry0, rx1, ry1))
+    if not vertical:
+        line = replace(line, text=restore_spaces(line.text.strip(), tight))
+    return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
+                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical)
 
 
 # ---------------------------------------------------------------- font matching
 
 @lru_cache(maxsize=256)
-def _cmap(path: str) -> frozenset[int]:
-    font = TTFont(path, lazy=True, fontNumber=0)
+def _cmap(face: FontFace) -> frozenset[int]:
+    font = TTFont(face.path, lazy=True, fontNumber=face.index)
     codes = frozenset(font.getBestCmap() or {})
     font.close()
     return codes
@@ -216,18 +219,31 @@ def _cmap(path: str) -> frozenset[int]:
 
 def covers(face: FontFace, text: str) -> bool:
     """Whether ``face`` has a glyph for every non-space character of ``text``."""
-    codes = _cmap(face.path)
+    codes = _cmap(face)
     return all(ord(ch) in codes for ch in text if not ch.isspace())
 
 
 @lru_cache(maxsize=8192)
-def _reference(path: str, text: str, size: float = REF_SIZE) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """``text`` rendered at ``size``: its tight alpha and ink box relative to the baseline origin."""
-    font = load_font(path, size)
-    left, top, right, bottom = font.getbbox(text, anchor="ls")
-    w, h = int(right - left) + 4, int(bottom - top) + 4
-    image = Image.new("L", (max(w, 1), max(h, 1)), 0)
-    ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=255, anchor="ls")
+def _reference(face: FontFace, text: str, size: float = REF_SIZE, vertical: bool = False
+               ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """``text`` rendered at ``size``: its tight alpha and ink box relative to its origin.
+
+    The origin is the left end of the baseline, or for ``vertical`` text (a
+    column of one-em cells, as :mod:`layerize.render` draws it) the column's
+    centre x at its top.
+    """
+    font = load_font(face.path, size, face.index)
+    if vertical:
+        left, top, right, bottom = -size, 0.0, size, size * len(text)
+        image = Image.new("L", (int(2 * size) + 4, int(size * len(text)) + 4), 0)
+        draw = ImageDraw.Draw(image)
+        for i, ch in enumerate(text):
+            draw.text((2 + size, 2 + (i + 0.5) * size), ch, font=font, fill=255, anchor="mm")
+    else:
+        left, top, right, bottom = font.getbbox(text, anchor="ls")
+        w, h = int(right - left) + 4, int(bottom - top) + 4
+        image = Image.new("L", (max(w, 1), max(h, 1)), 0)
+        ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=255, anchor="ls")
     alpha = np.asarray(image, np.float32) / 255.0
     ys, xs = np.nonzero(alpha > 0.5)
     if len(xs) == 0:
@@ -258,7 +274,7 @@ def _shape_similarity(observed: np.ndarray, rendered: np.ndarray, height: int = 
 
 def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
     """Fit ``face`` to the line's ink: similarity, em size and the anchor (left end of the baseline)."""
-    tight, (ix0, iy0, ix1, iy1) = _reference(face.path, measured.text)
+    tight, (ix0, iy0, ix1, iy1) = _reference(face, measured.text, vertical=measured.vertical)
     ref_w, ref_h = ix1 - ix0, iy1 - iy0
     if ref_h < 2 or ref_w < 2:
         return None
@@ -281,12 +297,27 @@ QUICK_SIZE, QUICK_HEIGHT, SHORTLIST = 24.0, 14, 6
 SHORTLIST faces are then fitted in full."""
 
 
+def cjk_language(text: str) -> str:
+    """Which pan-CJK face draws ``text``: 'JP' with kana, 'KR' with Hangul, else 'SC' (Han and Latin)."""
+    if any("\u3040" <= ch <= "\u30ff" for ch in text):
+        return "JP"
+    if any("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text):
+        return "KR"
+    return "SC"
+
+
+def suits(face: FontFace, text: str) -> bool:
+    """Whether ``face`` can draw ``text``: every glyph present, and a pan-CJK face's language matches."""
+    return covers(face, text) and face.language in (None, cjk_language(text))
+
+
 def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> None:
     """Fill ``measured.fits`` with the candidate faces that draw the line's text most alike."""
-    usable = [f for f in faces if covers(f, measured.text)] or [fallback]
+    usable = [f for f in faces if suits(f, measured.text)] or [fallback]
     if len(usable) > SHORTLIST:
-        quick = {f.postscript: _shape_similarity(measured.upright, _reference(f.path, measured.text, QUICK_SIZE)[0],
-                                                 QUICK_HEIGHT) for f in usable}
+        quick = {f.postscript: _shape_similarity(
+            measured.upright, _reference(f, measured.text, QUICK_SIZE, measured.vertical)[0], QUICK_HEIGHT)
+            for f in usable}
         usable = sorted(usable, key=lambda f: (-quick[f.postscript], f.postscript))[:SHORTLIST]
     for face in usable:
         fit = fit_font(measured, face)
@@ -294,8 +325,51 @@ def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace)
             measured.fits[face.postscript] = fit
 
 
+def _is_cjk_char(ch: str) -> bool:
+    """Kana, CJK ideographs, Hangul, CJK punctuation and full-width forms: characters set upright in columns."""
+    return "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
+
+
 def _is_cjk(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+    return any(_is_cjk_char(ch) for ch in text)
+
+
+def is_column(line: OcrLine) -> bool:
+    """Whether an OCR line is a vertical column of CJK characters: all CJK, its box tall, about an em each."""
+    chars = [ch for ch in line.text if not ch.isspace()]
+    x0, y0, x1, y1 = line.box
+    width, height = x1 - x0, y1 - y0
+    return (len(chars) >= 2 and all(_is_cjk_char(ch) for ch in chars)
+            and height >= 1.5 * width and height >= 0.6 * len(chars) * width)
+
+
+def _stacked(upper: OcrLine, lower: OcrLine) -> OcrLine | None:
+    """``upper`` and ``lower`` as one column when they are consecutive pieces of one; else None."""
+    ux0, uy0, ux1, uy1 = upper.box
+    lx0, ly0, lx1, ly1 = lower.box
+    narrow, wide = sorted((ux1 - ux0, lx1 - lx0))
+    if narrow <= 0 or wide > 1.5 * narrow or min(ux1, lx1) - max(ux0, lx0) < 0.6 * narrow:
+        return None
+    if not -0.45 * wide <= ly0 - uy1 <= 0.8 * wide:  # detector boxes of one column often overlap
+        return None
+    x0, x1, y0, y1 = min(ux0, lx0), max(ux1, lx1), uy0, max(uy1, ly1)
+    joined = OcrLine(upper.text.strip() + lower.text.strip(), ((x0, y0), (x1, y0), (x1, y1), (x0, y1)),
+                     min(upper.score, lower.score))
+    return joined if is_column(joined) else None
+
+
+def join_columns(lines: list[OcrLine]) -> list[OcrLine]:
+    """OCR pieces of one vertical CJK column joined top to bottom (detectors often split a column)."""
+    joined: list[OcrLine] = []
+    for line in sorted(lines, key=lambda item: (item.box[1], item.box[0])):
+        for i, column in enumerate(joined):
+            merged = _stacked(column, line)
+            if merged is not None:
+                joined[i] = merged
+                break
+        else:
+            joined.append(line)
+    return joined
 
 
 TRACKED_GAP = 0.15
@@ -368,8 +442,13 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
 
     A turned line is read again from its levelled crop with ``reread`` (the
     OCR engine), since recognisers read level text best; the reading whose
-    rendering explains the ink better is kept.
+    rendering explains the ink better is kept. A CJK column is measured as vertical text.
     """
+    if is_column(line):
+        column = measure_ink(image, line, vertical=True)
+        if column is not None:
+            fit_fonts(column, faces, fallback)
+        return column if column is not None and column.fits else None
     best: MeasuredLine | None = None
     for angle in candidate_angles(line):
         measured = measure_ink(image, line, angle)
@@ -409,28 +488,32 @@ def _continues(group: list[MeasuredLine], line: MeasuredLine) -> bool:
     repeats the paragraph's pitch so far, and an edge or the centre aligned.
     """
     prev = group[-1]
-    if prev.angle or line.angle:
+    if prev.angle or line.angle or prev.vertical != line.vertical:
         return False
     a, b = prev.best, line.best
     size = max(a.size, b.size)
     if abs(a.size - b.size) > 0.2 * size or _color_distance(prev.color, line.color) > 48:
         return False
-    pitch = b.baseline - a.baseline
-    if not 0.9 * size <= pitch <= 1.7 * size:
+    vertical = line.vertical  # columns follow each other right to left, lines top to bottom
+
+    def step(later: FontFit, earlier: FontFit) -> float:
+        return earlier.x - later.x if vertical else later.baseline - earlier.baseline
+
+    pitch = step(b, a)
+    if not 0.9 * size <= pitch <= (2.0 if vertical else 1.7) * size:
         return False
-    if len(group) > 1 and abs(pitch - (a.baseline - group[-2].best.baseline)) > 0.15 * pitch:
+    if len(group) > 1 and abs(pitch - step(a, group[-2].best)) > 0.15 * pitch:
         return False
-    pa, pb = prev.box, line.box
-    if pb.x0 >= pa.x1 or pa.x0 >= pb.x1:
+    (a0, a1), (b0, b1) = ((m.box.y0, m.box.y1) if vertical else (m.box.x0, m.box.x1) for m in (prev, line))
+    if b0 >= a1 or a0 >= b1:
         return False
-    tolerance = 0.6 * size
-    edges = (pa.x0 - pb.x0, (pa.x0 + pa.x1 - pb.x0 - pb.x1) / 2, pa.x1 - pb.x1)
-    return min(abs(e) for e in edges) <= tolerance
+    edges = (a0 - b0, (a0 + a1 - b0 - b1) / 2, a1 - b1)
+    return min(abs(e) for e in edges) <= 0.6 * size
 
 
 def group_lines(lines: list[MeasuredLine], paragraphs: bool = True) -> list[list[MeasuredLine]]:
-    """Lines grouped into paragraphs, in reading order (top to bottom, left to right)."""
-    ordered = sorted(lines, key=lambda m: (m.best.baseline, m.box.x0))
+    """Lines grouped into paragraphs, in reading order (top to bottom, left to right; columns right to left)."""
+    ordered = sorted(lines, key=lambda m: (m.vertical, -m.best.x if m.vertical else m.best.baseline, m.box.x0))
     groups: list[list[MeasuredLine]] = []
     for line in ordered:
         target = None
@@ -480,9 +563,9 @@ def _tracking(group: list[MeasuredLine], face: FontFace, size: float) -> float:
     for line in group:
         if len(line.text) < 4:
             continue
-        _, (ix0, _, ix1, _) = _reference(face.path, line.text)
-        drawn = (ix1 - ix0) * size / REF_SIZE
-        spacings.append((line.upright.shape[1] - drawn) / (len(line.text) - 1))
+        _, (ix0, iy0, ix1, iy1) = _reference(face, line.text, vertical=line.vertical)
+        drawn = ((iy1 - iy0) if line.vertical else (ix1 - ix0)) * size / REF_SIZE
+        spacings.append((line.upright.shape[0 if line.vertical else 1] - drawn) / (len(line.text) - 1))
     if not spacings:
         return 0.0
     spacing = float(np.median(spacings))
@@ -512,21 +595,27 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
     face, fits = _choose_face(group, fonts)
     size = float(np.median([f.size for f in fits]))
     spacing = _tracking(group, face, size)
-    font = load_font(face.path, size)
-    advances = [line_advance(font, line.text, spacing) for line in group]
-    rotation = group[0].angle
-    if rotation:
-        align, x = "left", fits[0].x
-    else:
-        align, x = _align([f.x for f in fits], advances, canvas_width)
+    font = load_font(face.path, size, face.index)
+    rotation, vertical = group[0].angle, group[0].vertical
     baselines = [f.baseline for f in fits]
-    pitch = float(np.median(np.diff(baselines))) if len(fits) > 1 else round(size * 1.2, 2)
+    if vertical:  # the anchor runs along the first column; columns step leftwards
+        align, x = "left", fits[0].x
+        if len(group) > 1:
+            lengths = [len(line.text) * size + spacing * (len(line.text) - 1) for line in group]
+            align, baselines[0] = _align(baselines, lengths, canvas_width)
+        steps = -np.diff([f.x for f in fits])
+    else:
+        advances = [line_advance(font, line.text, spacing) for line in group]
+        align, x = ("left", fits[0].x) if rotation else _align([f.x for f in fits], advances, canvas_width)
+        steps = np.diff(baselines)
+    pitch = float(np.median(steps)) if len(fits) > 1 else round(size * 1.2, 2)
     weights = np.array([len(line.text) for line in group], np.float64)
     color = np.average(np.array([line.color for line in group], np.float64), axis=0, weights=weights)
     style = TextStyle(
         font_family=face.family,
         font_postscript=face.postscript,
         font_file=face.path,
+        font_index=face.index,
         size_px=round(size, 2),
         weight=face.weight,
         italic=face.italic,
@@ -546,6 +635,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
         x=round(x, 2),
         baseline=round(baselines[0], 2),
         rotation=round(rotation, 2),
+        orientation="vertical" if vertical else "horizontal",
         provenance=Provenance(engine=engine, confidence=round(min(1.0, confidence), 4)),
     )
 

@@ -20,7 +20,8 @@ DEFAULT_FONTS = [  # families the analyser compares each line against (those ins
     "Liberation Sans", "Liberation Serif", "Liberation Sans Narrow",
     "Noto Sans", "Noto Serif", "Roboto", "Open Sans", "Lato", "Inter", "Carlito", "Caladea",
     "Nimbus Sans", "Nimbus Roman", "C059", "P052", "League Spartan", "Bebas Neue",
-    "Droid Sans Fallback", "Noto Sans CJK JP",
+    "Droid Sans Fallback", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Noto Serif CJK SC",
+    "Noto Serif CJK JP", "Noto Serif CJK KR",
 ]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from PIL import ImageFont
 
 from .errors import ConfigError
@@ -27,12 +27,13 @@ SYSTEM_FONT_DIRS = (
     "~/Library/Fonts",
     "C:/Windows/Fonts",
 )
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")  # collections: their first font
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+COLLECTION_SUFFIXES = (".ttc", ".otc")  # every font inside a collection is a face of its own
 
 
 @dataclass(frozen=True)
 class FontFace:
-    """One font file: its names, weight (100..900) and slant."""
+    """One font: its names, weight (100..900) and slant, its file and its index inside a collection."""
 
     family: str
     style: str
@@ -40,7 +41,16 @@ class FontFace:
     weight: int
     italic: bool
     path: str
+    index: int = 0
 
+    @property
+    def language(self) -> str | None:
+        """The CJK language a pan-CJK family is drawn for ('JP', 'KR', 'SC', 'TC', 'HK'), from its name."""
+        tag = self.family.rsplit(" ", 1)[-1]
+        return tag if " CJK " in f" {self.family} " and tag in CJK_LANGUAGES else None
+
+
+CJK_LANGUAGES = ("JP", "KR", "SC", "TC", "HK")
 
 def _name(font: TTFont, *ids: int) -> str | None:
     table = font["name"]
@@ -51,10 +61,10 @@ def _name(font: TTFont, *ids: int) -> str | None:
     return None
 
 
-def read_face(path: Path) -> FontFace | None:
-    """The :class:`FontFace` of a font file, or None when it cannot be read."""
+def read_face(path: Path, index: int = 0) -> FontFace | None:
+    """The :class:`FontFace` of a font file (the ``index``-th of a collection), or None when it cannot be read."""
     try:
-        font = TTFont(str(path), lazy=True, fontNumber=0)
+        font = TTFont(str(path), lazy=True, fontNumber=index)
         family = _name(font, 16, 1)
         style = _name(font, 17, 2) or "Regular"
         postscript = _name(font, 6) or (family or path.stem).replace(" ", "") + "-" + style.replace(" ", "")
@@ -67,7 +77,20 @@ def read_face(path: Path) -> FontFace | None:
     if not family:
         return None
     weight = min(900, max(100, weight if weight >= 100 else weight * 100))
-    return FontFace(family, style, postscript, weight, italic or "oblique" in style.lower(), str(path))
+    return FontFace(family, style, postscript, weight, italic or "oblique" in style.lower(), str(path), index)
+
+
+def read_faces(path: Path) -> list[FontFace]:
+    """Every readable face in a font file: one, or each font of a collection."""
+    count = 1
+    if path.suffix.lower() in COLLECTION_SUFFIXES:
+        try:
+            collection = TTCollection(str(path), lazy=True)
+            count = len(collection.fonts)
+            collection.close()
+        except (TTLibError, OSError, AssertionError):
+            return []
+    return [face for index in range(count) if (face := read_face(path, index)) is not None]
 
 
 def _font_files(dirs: tuple[str, ...]) -> list[Path]:
@@ -86,11 +109,11 @@ class FontCatalogue:
         for folder in extra_dirs:
             if not Path(os.path.expanduser(folder)).is_dir():
                 raise ConfigError(f"font folder not found: {folder}")
-        faces = [read_face(p) for p in _font_files(tuple(extra_dirs) + SYSTEM_FONT_DIRS)]
+        faces = [face for p in _font_files(tuple(extra_dirs) + SYSTEM_FONT_DIRS) for face in read_faces(p)]
         self.faces: list[FontFace] = []
         seen: set[str] = set()
         for face in faces:  # user folders come first, so their fonts win a name clash
-            if face is not None and face.postscript not in seen:
+            if face.postscript not in seen:
                 seen.add(face.postscript)
                 self.faces.append(face)
 
@@ -103,7 +126,8 @@ class FontCatalogue:
         faces = [f for f in self.faces if f.family.casefold() == wanted]
         if not faces:
             return None
-        return min(faces, key=lambda f: (f.italic != italic, abs(f.weight - weight), f.style != "Regular", f.path))
+        return min(faces, key=lambda f: (f.italic != italic, abs(f.weight - weight), f.style != "Regular", f.path,
+                                         f.index))
 
     def resolve(self, family: str, weight: int = 400, italic: bool = False) -> FontFace:
         """Like :meth:`find`, falling back to a common sans family when ``family`` is not installed."""
@@ -123,6 +147,6 @@ def catalogue(extra_dirs: tuple[str, ...] = ()) -> FontCatalogue:
 
 
 @lru_cache(maxsize=512)
-def load_font(path: str, size: float) -> ImageFont.FreeTypeFont:
-    """A PIL font for rendering, cached by file and size (rounded to 1/64 px)."""
-    return ImageFont.truetype(path, round(size * 64) / 64)
+def load_font(path: str, size: float, index: int = 0) -> ImageFont.FreeTypeFont:
+    """A PIL font for rendering, cached by file, collection index and size (rounded to 1/64 px)."""
+    return ImageFont.truetype(path, round(size * 64) / 64, index=index)

@@ -11,8 +11,18 @@ from pathlib import Path
 from PIL import Image
 
 from . import __name__ as _package
-from .analyze import build_block, group_lines, measure_line, name_blocks, refine_block, text_fidelity, text_mask
+from .analyze import (
+    build_block,
+    group_lines,
+    join_columns,
+    measure_line,
+    name_blocks,
+    refine_block,
+    text_fidelity,
+    text_mask,
+)
 from .config import Config, load_config
+from .effects import effects_mask, measure_effects
 from .files import read_image
 from .fonts import catalogue
 from .inpaint import dilate, fill_coarse, inpainter_from_config
@@ -43,7 +53,7 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
 
     mark = time.perf_counter()
     ocr = _ocr_engine(cfg.ocr.engine, cfg.ocr.max_side)
-    ocr_lines = [line for line in ocr.read(image) if line.score >= cfg.ocr.min_confidence]
+    ocr_lines = join_columns([line for line in ocr.read(image) if line.score >= cfg.ocr.min_confidence])
     timings["ocr"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -55,13 +65,13 @@ def analyze(path: Path | str, config: str | Path | Config | None = None,
     faces = list(dict.fromkeys(faces)) or [fallback]
     measured = [m for line in ocr_lines if (m := measure_line(image, line, faces, fallback, ocr.read)) is not None]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
-    blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
-              for i, group in enumerate(groups)]
+    blocks = [measure_effects(refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image),
+                              image) for i, group in enumerate(groups)]
     name_blocks(blocks)
     timings["text"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    mask = text_mask(image.shape[:2], measured)
+    mask = text_mask(image.shape[:2], measured) | effects_mask(image.shape[:2], blocks)
     mask = dilate(mask, cfg.inpaint.mask_dilation, disc=True)
     inpainter = inpainter_from_config(cfg.inpaint)
     plate = inpainter.fill(image, mask) if mask.any() else image.copy()

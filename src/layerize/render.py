@@ -39,8 +39,10 @@ def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
     """The PIL font a style renders with (its ``font_file``, or the catalogue's match)."""
     from .fonts import catalogue
 
-    path = style.font_file or catalogue().resolve(style.font_family, style.weight, style.italic).path
-    return load_font(path, style.size_px)
+    if style.font_file:
+        return load_font(style.font_file, style.size_px, style.font_index)
+    face = catalogue().resolve(style.font_family, style.weight, style.italic)
+    return load_font(face.path, style.size_px, face.index)
 
 
 def run_style(style: TextStyle, run: TextRun) -> TextStyle:
@@ -52,7 +54,7 @@ def run_style(style: TextStyle, run: TextRun) -> TextStyle:
     update: dict = {"color": run.color or style.color, "weight": weight, "italic": italic}
     if (weight, italic) != (style.weight, style.italic):
         face = catalogue().resolve(style.font_family, weight, italic)
-        update.update(font_file=face.path, font_postscript=face.postscript)
+        update.update(font_file=face.path, font_index=face.index, font_postscript=face.postscript)
     return style.model_copy(update=update)
 
 

@@ -168,6 +168,7 @@ class TextStyle(_Model):
     font_family: str = Field(description="Family name as PPTX and SVG name it, e.g. 'DejaVu Sans'")
     font_postscript: str = Field(description="PostScript name as PSD names it, e.g. 'DejaVuSans-Bold'")
     font_file: str | None = Field(default=None, description="Font file used to render and measure")
+    font_index: int = Field(default=0, ge=0, description="The face's index when `font_file` is a collection (.ttc)")
     size_px: float = Field(gt=0, description="Em size in canvas pixels")
     weight: int = Field(default=400, ge=100, le=900)
     italic: bool = False
