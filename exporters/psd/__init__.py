@@ -9,8 +9,10 @@ overlaps, a new set of groups (``Shapes 2``, ``Text 2``…) starts above.
 
 Every layer stores pixels cropped to its content (type and shape layers too, so
 readers without a text engine or vector support show them), and the stored
-merged image is those layers composited. Canvases above 30,000 px a side, and
-``.psb`` paths, are written as PSB.
+merged image is those layers composited. A type layer's stroke, drop shadow and
+gradient are layer effects (``lfx2``): its pixels hold the plain glyphs they
+are drawn from, and the merged image shows the text with its effects.
+Canvases above 30,000 px a side, and ``.psb`` paths, are written as PSB.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from PIL import Image
+from psd_tools import PSDImage
 from psd_tools.constants import Tag
 from psd_tools.psd.tagged_blocks import TaggedBlock
 
@@ -27,6 +30,7 @@ from layerize.render import render_block
 from layerize.scene import ImageObject, Scene, Shape, TextBlock
 
 from .document import Group, Layer, Tree, write_document
+from .effects import effects_block, has_effects, without_effects
 from .shapes import fill_blocks, paint_pixels, shape_paints
 from .text import build_type_tool
 
@@ -51,11 +55,18 @@ def _cropped(image: Image.Image, offset: tuple[int, int]) -> tuple[Image.Image, 
 
 
 def text_layer(block: TextBlock) -> Layer:
-    """A type layer: the block's rendered pixels (cropped to the ink) and its live text."""
-    rendered = render_block(block)
+    """A type layer: its glyphs' pixels (cropped to the ink), its live text and its effects.
+
+    The pixels are the glyphs in their fill colour, what Photoshop draws the
+    stroke, shadow and gradient effects from; the layer shows (and the merged
+    image holds) the block as rendered, effects and all.
+    """
+    rendered = render_block(without_effects(block))
     image, offset = rendered or (Image.new("RGBA", (1, 1), (0, 0, 0, 0)), (round(block.x), round(block.baseline)))
     tysh = TaggedBlock(key=Tag.TYPE_TOOL_OBJECT_SETTING, data=build_type_tool(block))
-    return Layer(block.name, image, offset, blocks=(tysh,))
+    if not has_effects(block):
+        return Layer(block.name, image, offset, blocks=(tysh,))
+    return Layer(block.name, image, offset, blocks=(tysh, effects_block(block)), styled=render_block(block))
 
 
 def object_layer(obj: ImageObject) -> Layer:
@@ -83,8 +94,8 @@ def _node_layers(node: TextBlock | ImageObject | Shape, size: tuple[int, int]) -
 
 
 def _overlap(a: Layer, b: Layer) -> bool:
-    ax0, ay0, ax1, ay1 = a.box
-    bx0, by0, bx1, by1 = b.box
+    ax0, ay0, ax1, ay1 = a.extent
+    bx0, by0, bx1, by1 = b.extent
     return ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1
 
 
@@ -142,3 +153,7 @@ class PsdExporter:
         large = ".psb" in (suffix.lower() for suffix in Path(path).suffixes)
         with open(path, "wb") as fp:
             write_document(tree, size, fp, large=large)
+
+    def preview(self, path: Path) -> Image.Image | None:
+        """The file as psd-tools reads it back: its stored composite (the layers with their effects)."""
+        return PSDImage.open(path).topil()

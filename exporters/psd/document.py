@@ -52,6 +52,9 @@ class Layer:
     """One layer: its name, pixels (RGB or RGBA) at a canvas offset, and extra tagged blocks.
 
     ``vector`` marks pixels drawn from the layer's vector mask (a shape layer).
+    ``styled`` is how a layer with effects looks, effects drawn (an RGBA image
+    and its canvas offset): the merged image shows that, while the layer's
+    own channels hold ``image``, what Photoshop draws its effects from.
     """
 
     name: str
@@ -61,11 +64,24 @@ class Layer:
     hidden: bool = False
     locked: bool = False
     vector: bool = False
+    styled: tuple[Image.Image, tuple[int, int]] | None = None
 
     @property
     def box(self) -> tuple[int, int, int, int]:
+        """The canvas box of the layer's own pixels."""
         left, top = self.offset
         return left, top, left + self.image.width, top + self.image.height
+
+    @property
+    def shown(self) -> tuple[Image.Image, tuple[int, int]]:
+        """What the layer shows (effects drawn) and its canvas offset."""
+        return self.styled or (self.image, self.offset)
+
+    @property
+    def extent(self) -> tuple[int, int, int, int]:
+        """The canvas box of what the layer shows, its effects included."""
+        image, (left, top) = self.shown
+        return left, top, left + image.width, top + image.height
 
 
 @dataclass(frozen=True)
@@ -112,10 +128,10 @@ def _blend(canvas: np.ndarray, image: Image.Image, offset: tuple[int, int]) -> N
 
 
 def merge(tree: Tree, size: tuple[int, int]) -> np.ndarray:
-    """The visible layers composited on a transparent canvas: the document's merged image (RGBA)."""
+    """The visible layers, effects drawn, composited on a transparent canvas: the document's merged image (RGBA)."""
     canvas = np.zeros((size[1], size[0], 4), np.uint8)
     for layer in visible_layers(tree):
-        _blend(canvas, layer.image, layer.offset)
+        _blend(canvas, *layer.shown)
     return canvas
 
 

@@ -160,13 +160,18 @@ def paint_pixels(paint: Paint) -> tuple[Image.Image, tuple[int, int]]:
 # ----------------------------------------------------------------------------- tagged blocks
 
 
+def color_descriptor(color: str) -> Descriptor:
+    """An ``RGBC`` colour descriptor: red, green and blue as 0..255 doubles."""
+    result = Descriptor(classID=b"RGBC")
+    for key, value in zip((b"Rd  ", b"Grn ", b"Bl  "), hex_to_rgb(color)):
+        result[key] = Double(float(value))
+    return result
+
+
 def fill_blocks(paint: Paint, size: tuple[int, int]) -> list[TaggedBlock]:
     """The ``SoCo`` (fill colour) and ``vmsk`` (vector mask) blocks of a shape layer on a canvas of ``size``."""
-    color = Descriptor(classID=b"RGBC")
-    for key, value in zip((b"Rd  ", b"Grn ", b"Bl  "), hex_to_rgb(paint.color)):
-        color[key] = Double(float(value))
     soco = DescriptorBlock(classID=b"null")
-    soco[b"Clr "] = color
+    soco[b"Clr "] = color_descriptor(paint.color)
     width, height = size
 
     def relative(point: Point) -> tuple[float, float]:

@@ -7,8 +7,12 @@ is paragraph (box) text whose box's top-left corner is the origin, its first
 baseline one font ascent below. Line breaks that Photoshop's single-line
 composer would make by itself at the box's width are stored as spaces (soft
 wraps), the others as paragraph breaks, so the layer shows the input's lines
-and still reflows when edited. The transform rotates text space about the
-anchor. The document is 72 dpi, so a point is a pixel.
+and still reflows when edited. A vertical block is point text in vertical
+orientation, one column per paragraph: the origin is the anchor (the first
+column's centre x and its top, middle or bottom by alignment), later columns
+follow every leading to the left, and Latin letters stand upright as the
+renderer draws them. The transform rotates text space about the anchor. The
+document is 72 dpi, so a point is a pixel.
 """
 
 from __future__ import annotations
@@ -37,11 +41,22 @@ from layerize.fonts import FontFace, catalogue, read_face
 from layerize.render import PlacedLine, Span, hex_to_rgb, ink_box, line_advance, place_lines, style_font
 from layerize.scene import Box, TextBlock, TextStyle
 
+from .effects import without_effects
+
 JUSTIFICATION = {"left": 0, "right": 1, "center": 2, "justify": 3}
 """EngineData paragraph justification codes (3: justified, last line left)."""
 
 ANTI_ALIAS_ENUM, ANTI_ALIAS_CODE = b"AnSm", 3
 """Smooth anti-aliasing, as the text descriptor's enum and as EngineData's code."""
+
+ORIENTATION = {"horizontal": b"Hrzn", "vertical": b"Vrtc"}
+"""The text descriptor's ``Ornt`` enum of each orientation."""
+
+WRITING_DIRECTION = {"horizontal": 0, "vertical": 2}
+"""EngineData writing direction of the rendered shapes: 2 is vertical lines laid right to left."""
+
+BASELINE_DIRECTION = {"horizontal": 2, "vertical": 1}
+"""EngineData character baseline direction: 2 is Photoshop's default, 1 keeps Latin upright in vertical text."""
 
 INVISIBLE_FONT = "AdobeInvisFont"
 """Photoshop lists this font after the real ones; it draws hidden characters."""
@@ -70,7 +85,8 @@ class TypeFrame:
     """How a block is stored as text: its string, style runs, box and the anchor in text space.
 
     ``runs`` cover ``text`` plus the final paragraph break EngineData ends with.
-    ``box`` is the paragraph box ``(width, height)``, None for point text.
+    ``box`` is the paragraph box ``(width, height)``, None for point text (one
+    line, or vertical text).
     ``anchor`` is where the block's anchor lies in text space (origin: the
     point-text origin or the box's top-left corner).
     """
@@ -110,16 +126,17 @@ def _break(block: TextBlock, line: PlacedLine, following: PlacedLine, width: flo
 def type_frame(block: TextBlock) -> TypeFrame:
     """The text, runs, box and text-space anchor of ``block`` (see the module notes)."""
     lines = place_lines(block)
+    point = len(lines) == 1 or block.orientation == "vertical"
     ascent, descent = style_font(block.style).getmetrics()
     width = math.ceil(max(line.advance for line in lines)) + 1
     spans: list[Span] = []
     for i, line in enumerate(lines):
         spans.extend(line.spans)
-        end = _break(block, line, lines[i + 1], width) if i + 1 < len(lines) else "\r"
+        end = _break(block, line, lines[i + 1], width) if i + 1 < len(lines) and not point else "\r"
         spans[-1] = (spans[-1][0] + end, spans[-1][1])
     runs = _merge_runs(spans)
     text = "".join(text for text, _ in runs)[:-1]
-    if len(lines) == 1:
+    if point:
         return TypeFrame(text, runs, None, (0.0, 0.0))
     height = math.ceil(ascent + len(lines) * block.style.line_height_px + descent)
     anchor_x = {"left": 0.0, "justify": 0.0, "center": width / 2, "right": float(width)}[block.style.align]
@@ -192,7 +209,8 @@ def _character_style(block: TextBlock, style: TextStyle, font_index: int) -> dic
         "Tracking": round(block.style.letter_spacing_px / style.size_px * 1000),  # 1/1000 em
         "AutoKerning": True, "Kerning": 0, "BaselineShift": 0.0,
         "FontCaps": 0, "FontBaseline": 0, "Underline": False, "Strikethrough": False,
-        "Ligatures": True, "DLigatures": False, "BaselineDirection": 2, "Tsume": 0.0,
+        "Ligatures": True, "DLigatures": False, "BaselineDirection": BASELINE_DIRECTION[block.orientation],
+        "Tsume": 0.0,
         "StyleRunAlignment": 2, "Language": 0, "NoBreak": False,
         "FillColor": _engine_color(style.color), "StrokeColor": _engine_color("#000000"),
         "FillFlag": True, "StrokeFlag": False, "FillFirst": True,
@@ -229,6 +247,7 @@ def build_engine_data(block: TextBlock, frame: TypeFrame | None = None) -> engin
     photoshop["Base"] = {"ShapeType": shape_type, "TransformPoint0": [1.0, 0.0],
                          "TransformPoint1": [0.0, 1.0], "TransformPoint2": [0.0, 0.0]}
     lengths = frame.paragraph_lengths
+    direction = WRITING_DIRECTION[block.orientation]
     tree = {
         "EngineDict": {
             "Editor": {"Text": frame.text + "\r"},  # Photoshop ends the text with a paragraph break
@@ -256,10 +275,10 @@ def build_engine_data(block: TextBlock, frame: TypeFrame | None = None) -> engin
             "Rendered": {
                 "Version": 1,
                 "Shapes": {
-                    "WritingDirection": 0,
+                    "WritingDirection": direction,
                     "Children": [{
-                        "ShapeType": shape_type, "Procession": 0,
-                        "Lines": {"WritingDirection": 0, "Children": []},
+                        "ShapeType": shape_type, "Procession": int(block.orientation == "vertical"),
+                        "Lines": {"WritingDirection": direction, "Children": []},
                         "Cookie": {"Photoshop": photoshop},
                     }],
                 },
@@ -284,23 +303,33 @@ def _points_box(name: str, left: float, top: float, right: float, bottom: float)
     return box
 
 
+def _point_extent(block: TextBlock) -> tuple[float, float, float, float]:
+    """Point text's unrotated layout box on the canvas: lines by the font's height, or columns one em wide."""
+    lines = place_lines(block)
+    if block.orientation == "vertical":
+        half = block.style.size_px / 2
+        return (min(line.x for line in lines) - half, min(line.baseline for line in lines),
+                max(line.x for line in lines) + half, max(line.baseline + line.advance for line in lines))
+    ascent, descent = style_font(block.style).getmetrics()
+    return (min(line.x for line in lines), lines[0].baseline - ascent,
+            max(line.x + line.advance for line in lines), lines[-1].baseline + descent)
+
+
 def _text_bounds(block: TextBlock, frame: TypeFrame) -> tuple[Descriptor, Descriptor]:
-    """The layout box (point text: the lines' extent; paragraph text: the box) and the ink box, in text space."""
+    """The layout box (point text: the lines' extent; paragraph text: the box) and the plain ink box, in text space."""
     dx, dy = frame.anchor[0] - block.x, frame.anchor[1] - block.baseline  # canvas (unrotated) → text space
     if frame.box is None:
-        ascent, descent = style_font(block.style).getmetrics()
-        lines = place_lines(block)
-        bounds = _points_box("bounds", min(line.x for line in lines) + dx, -ascent,
-                             max(line.x + line.advance for line in lines) + dx, lines[-1].baseline + dy + descent)
+        x0, y0, x1, y1 = _point_extent(block)
+        bounds = _points_box("bounds", x0 + dx, y0 + dy, x1 + dx, y1 + dy)
     else:
         bounds = _points_box("bounds", 0.0, 0.0, *frame.box)
-    ink = ink_box(block.model_copy(update={"rotation": 0.0})) or Box(
+    ink = ink_box(without_effects(block).model_copy(update={"rotation": 0.0})) or Box(
         x0=block.x, y0=block.baseline, x1=block.x, y1=block.baseline)
     return bounds, _points_box("boundingBox", ink.x0 + dx, ink.y0 + dy, ink.x1 + dx, ink.y1 + dy)
 
 
 def _no_warp() -> DescriptorBlock:
-    """The warp descriptor of unwarped horizontal text."""
+    """The warp descriptor of unwarped text."""
     warp = DescriptorBlock(classID=b"warp")
     warp["warpStyle"] = Enumerated(typeID=b"warpStyle", enum=b"warpNone")
     warp["warpValue"] = Double(0.0)
@@ -327,7 +356,7 @@ def build_type_tool(block: TextBlock) -> TypeToolObjectSetting:
     text_data = DescriptorBlock(classID=b"TxLr")
     text_data["Txt "] = String(frame.text)
     text_data["textGridding"] = Enumerated(typeID=b"textGridding", enum=b"None")
-    text_data["Ornt"] = Enumerated(typeID=b"Ornt", enum=b"Hrzn")
+    text_data["Ornt"] = Enumerated(typeID=b"Ornt", enum=ORIENTATION[block.orientation])
     text_data["AntA"] = Enumerated(typeID=b"Annt", enum=ANTI_ALIAS_ENUM)
     text_data["bounds"] = bounds
     text_data["boundingBox"] = bounding_box
