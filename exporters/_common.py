@@ -1,4 +1,4 @@
-"""What the PPTX and SVG exporters share: how a shape is painted and where a line runs.
+"""What the PPTX and SVG exporters share: how a shape is painted, where a line runs, how text is outlined.
 
 Shape conventions (the scene graph stores only a box per shape):
 
@@ -11,6 +11,10 @@ Shape conventions (the scene graph stores only a box per shape):
 * ``polygon`` is the closed outline through ``points``, painted like a rect.
 * A ``gradient`` runs along its angle between the two points where the box
   ends in that direction (:func:`gradient_line`); ``fill`` is its fallback.
+
+Text effects: SVG and PowerPoint both centre an outline on the glyph edge, so
+a text stroke is drawn twice as wide as its ``width_px`` (:func:`outline_width`),
+which puts ``width_px`` outside the glyphs as ``render_block`` draws it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from layerize.render import gradient_points
-from layerize.scene import Shape
+from layerize.scene import Shape, TextStroke
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,8 @@ def gradient_line(shape: Shape) -> tuple[float, float, float, float]:
     """``(x1, y1, x2, y2)``: where a shape's gradient starts and ends, through the centre of its box."""
     assert shape.gradient is not None
     return gradient_points(shape.box, shape.gradient)
+
+
+def outline_width(stroke: TextStroke) -> float:
+    """Width in px of an outline centred on the glyph edge whose outer half is the stroke's ``width_px``."""
+    return 2 * stroke.width_px

@@ -17,6 +17,22 @@ decks with LibreOffice (DejaVu, Liberation and Noto fonts, line heights of
 1.0 to 1.6 em, rotated blocks: ink edges within 2 px, mostly 1 px, of
 ``render_block`` at 1:1). Rotation is about the anchor, which PPTX expresses as
 the box's centre moved and the box turned clockwise.
+
+Vertical text is the same box turned into columns with ``vert="eaVert"``:
+lines are read top to bottom and stacked right to left in line cells turned a
+quarter clockwise, so the right edge plays the top edge's part (the first
+baseline lies ``line_height - 0.2 em`` left of it), upright characters centre
+on the middle of the cell, 0.4 em right of its baseline, and the paragraph
+alignment (left, centre, right) puts the anchor at a column's top, middle or
+bottom. LibreOffice 7.4 draws such columns with the characters turned
+sideways but in the same place (ink edges within 4 px of ``render_block``).
+
+Text effects live in each run's ``a:rPr`` in schema order: the stroke as
+``a:ln`` (see :func:`~layerize_exporters._common.outline_width`), the fill
+(``a:solidFill`` or ``a:gradFill``, whose angle turns with the box), then the
+drop shadow as ``a:effectLst/a:outerShdw``, which does not turn with the box.
+(LibreOffice 7.4 draws such an outline as hollow type, a gradient in its first
+colour and no shadow.)
 """
 
 from __future__ import annotations
@@ -24,39 +40,63 @@ from __future__ import annotations
 import base64
 import io
 import math
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
+from lxml import etree
 from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.dml.fill import FillFormat
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import BaseOxmlElement, OxmlElement
 from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.shapetree import SlideShapes
+from pptx.text.text import _Run
 from pptx.util import Emu
 
 from layerize.render import place_lines
-from layerize.scene import Box, ImageObject, Scene, Shape, TextBlock, encode_png
+from layerize.scene import (
+    Box,
+    Gradient,
+    ImageObject,
+    Scene,
+    Shape,
+    TextBlock,
+    TextShadow,
+    TextStroke,
+    TextStyle,
+    encode_png,
+)
 
-from ._common import line_endpoints, shape_paint
+from ._common import line_endpoints, outline_width, shape_paint
 
 EMU_PER_POINT = 12700
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.LEFT}
 BLANK_LAYOUT = 6
 CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is laid out in
+CELL_MIDDLE_EM = 0.4  # height of that cell's middle (ascent 1 em) above the baseline: upright glyphs centre there
+ANGLE_UNIT = 60000  # DrawingML angles are in 60,000ths of a degree
+PERCENT_UNIT = 100000  # and fractions in 100,000ths
 
 
 def text_box_geometry(block: TextBlock) -> tuple[float, float, float, float]:
     """``(left, top, width, height)`` in canvas px of the unrotated text box of ``block``."""
     style = block.style
-    lines = place_lines(block)
-    width = max(line.advance for line in lines)
-    left = block.x - {"left": 0.0, "justify": 0.0, "center": width / 2, "right": width}[style.align]
-    top = block.baseline - (style.line_height_px - CELL_DESCENT_EM * style.size_px)
-    return left, top, width, style.line_height_px * len(lines)
+    length = max(line.advance for line in place_lines(block))  # of the longest line or column
+    start = {"center": length / 2, "right": length}.get(style.align, 0.0)
+    depth = style.line_height_px * len(block.lines)
+    first = style.line_height_px - CELL_DESCENT_EM * style.size_px  # top (vertical: right) edge to the first baseline
+    if block.orientation == "vertical":
+        right = block.x + first - CELL_MIDDLE_EM * style.size_px
+        return right - depth, block.baseline - start, depth, length
+    return block.x - start, block.baseline - first, length, depth
 
 
 def rotated_about(x: float, y: float, cx: float, cy: float, degrees: float) -> tuple[float, float]:
@@ -75,14 +115,40 @@ def _rgb(color: str) -> RGBColor:
     return RGBColor.from_string(color[1:])
 
 
+def set_gradient(fill: FillFormat, gradient: Gradient) -> None:
+    """Make ``fill`` a two-stop linear ``gradient`` (``a:lin`` turns clockwise, python-pptx counter-clockwise)."""
+    fill.gradient()
+    fill.gradient_angle = -gradient.angle % 360
+    start, end = fill.gradient_stops[0], fill.gradient_stops[-1]
+    start.position, end.position = 0.0, 1.0
+    start.color.rgb, end.color.rgb = _rgb(gradient.start), _rgb(gradient.end)
+
+
 class PptxExporter:
     """Writes a scene as a one-slide PowerPoint deck."""
 
     name = "pptx"
     extensions = ("pptx",)
 
+    slow_preview = True  # LibreOffice takes seconds to start
+
     def __init__(self, long_side_emu: int = 12_192_000) -> None:
         self.long_side_emu = long_side_emu
+
+    def preview(self, path: Path) -> Image.Image | None:
+        """The deck as LibreOffice draws it (through PDF and pdftoppm); None when either is not installed."""
+        if not (shutil.which("soffice") and shutil.which("pdftoppm")):
+            return None
+        with tempfile.TemporaryDirectory() as work:
+            folder = Path(work)
+            subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                            "--convert-to", "pdf", "--outdir", str(folder), str(path)],
+                           check=True, capture_output=True, timeout=300)
+            pdf = folder / (path.stem + ".pdf")
+            subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", "96", str(pdf), str(folder / "slide")],
+                           check=True, capture_output=True, timeout=120)
+            with Image.open(folder / "slide.png") as image:
+                return image.convert("RGB")
 
     def write(self, scene: Scene, path: Path) -> None:
         """Build the deck and save it with fixed zip timestamps (byte-stable output)."""
@@ -144,11 +210,7 @@ class SlideBuilder:
                 if kind == MSO_SHAPE.ROUNDED_RECTANGLE:
                     shape.adjustments[0] = min(0.5, node.corner_radius / min(box.width, box.height))
             if node.gradient:
-                shape.fill.gradient()
-                shape.fill.gradient_angle = -node.gradient.angle % 360  # python-pptx turns counter-clockwise
-                start, end = shape.fill.gradient_stops[0], shape.fill.gradient_stops[-1]
-                start.position, end.position = 0.0, 1.0
-                start.color.rgb, end.color.rgb = _rgb(node.gradient.start), _rgb(node.gradient.end)
+                set_gradient(shape.fill, node.gradient)
             elif paint.fill:
                 shape.fill.solid()
                 shape.fill.fore_color.rgb = _rgb(paint.fill)
@@ -179,6 +241,8 @@ class SlideBuilder:
         frame.word_wrap = False
         frame.vertical_anchor = MSO_ANCHOR.TOP
         frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+        if block.orientation == "vertical":
+            frame._txBody.bodyPr.set("vert", "eaVert")
         for i, line in enumerate(block.lines):
             para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             para.alignment = ALIGN[style.align]
@@ -186,15 +250,52 @@ class SlideBuilder:
             para.space_before = para.space_after = 0
             run = para.add_run()
             run.text = line.text
-            font = run.font
-            font.name = style.font_family
-            font.size = self.emu(style.size_px)
-            font.bold = style.weight >= 600
-            font.italic = style.italic
+            self.format_run(run, style)
+
+    def format_run(self, run: _Run, style: TextStyle) -> None:
+        """Font, fill and effects of a run, its ``a:rPr`` children in schema order (ln, fill, effectLst, fonts)."""
+        font = run.font
+        font.name = style.font_family
+        font.size = self.emu(style.size_px)
+        font.bold = style.weight >= 600
+        font.italic = style.italic
+        if style.gradient:
+            set_gradient(font.fill, style.gradient)
+        else:
             font.color.rgb = _rgb(style.color)
-            if style.letter_spacing_px:
-                spacing_pt = style.letter_spacing_px * self.emu_per_px / EMU_PER_POINT
-                run._r.get_or_add_rPr().set("spc", str(round(spacing_pt * 100)))
+        rpr = run._r.get_or_add_rPr()
+        for tag in ("a:ea", "a:cs"):  # after a:latin; East Asian and complex scripts too are in the block's font
+            etree.SubElement(rpr, qn(tag), typeface=style.font_family)
+        if style.letter_spacing_px:
+            spacing_pt = style.letter_spacing_px * self.emu_per_px / EMU_PER_POINT
+            rpr.set("spc", str(round(spacing_pt * 100)))
+        if style.stroke:
+            rpr.insert(0, self.outline(style.stroke))
+        if style.shadow:
+            rpr.eg_fillProperties.addnext(self.shadow_effect(style.shadow))
+
+    def outline(self, stroke: TextStroke) -> BaseOxmlElement:
+        """``a:ln`` for a text stroke: round-joined and, as PowerPoint centres it on the glyph edge, twice
+        ``width_px`` wide, so the outer half matches (the inner half covers the fill's edge)."""
+        line = OxmlElement("a:ln")
+        line.w = self.emu(outline_width(stroke))
+        fill = FillFormat.from_fill_parent(line)
+        fill.solid()
+        fill.fore_color.rgb = _rgb(stroke.color)
+        etree.SubElement(line, qn("a:round"))
+        return line
+
+    def shadow_effect(self, shadow: TextShadow) -> BaseOxmlElement:
+        """``a:effectLst`` with an ``a:outerShdw``: the offset as distance and clockwise direction, kept on the
+        slide's axes, and a blur radius of twice the Gaussian's standard deviation."""
+        effects = OxmlElement("a:effectLst")
+        direction = round(math.degrees(math.atan2(shadow.dy, shadow.dx)) * ANGLE_UNIT) % (360 * ANGLE_UNIT)
+        outer = etree.SubElement(effects, qn("a:outerShdw"), {
+            "blurRad": str(self.emu(2 * shadow.blur_px)), "dist": str(self.emu(math.hypot(shadow.dx, shadow.dy))),
+            "dir": str(direction), "algn": "tl", "rotWithShape": "0"})
+        color = etree.SubElement(outer, qn("a:srgbClr"), {"val": str(_rgb(shadow.color))})
+        etree.SubElement(color, qn("a:alpha"), {"val": str(round(shadow.opacity * PERCENT_UNIT))})
+        return effects
 
 
 def write_stable_zip(data: bytes, path: Path) -> None:

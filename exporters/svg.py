@@ -4,21 +4,38 @@ The document is in canvas pixels (width, height and viewBox equal the canvas).
 Each text block is one ``<text>`` whose ``text-anchor`` follows the alignment,
 with one ``<tspan>`` per line at ``x = anchor x`` and ``y = baseline + i *
 line_height``; a rotation becomes ``rotate(-degrees, x, baseline)`` since SVG
-turns clockwise. Element ids are the node ids; numbers are written with at most
-three decimals, so identical scenes give identical bytes.
+turns clockwise. Vertical text is ``writing-mode="vertical-rl"`` with upright
+characters: each column's tspan is at its centre x and its top, the columns
+every line height to the left of the anchor, and ``text-anchor`` start, middle
+or end puts the anchor at a column's top, middle or bottom. (resvg 0.48
+ignores ``text-orientation`` and turns Latin letters sideways; CJK characters,
+upright anyway, land where ``render_block`` draws them.)
+
+Text effects (SVG 2, hence svgwrite's SVG 1.1 validator is off): the stroke is
+painted under the fill (``paint-order``) at twice its width, so only its outer
+half shows; a gradient is a ``<linearGradient>`` in the text's own user space,
+laid across the ink box of the glyphs as ``render_block`` lays it, with the
+solid colour as the paint's fallback; a drop shadow is an ``feDropShadow``
+filter on an unrotated ``<g>`` around the text, so its offset stays in canvas
+space. Element ids are the node ids (defs: ``{id}-gradient``, ``{id}-shadow``);
+numbers are written with at most three decimals, so identical scenes give
+identical bytes.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import resvg_py
 import svgwrite
 from PIL import Image
 from svgwrite.base import BaseElement
 
-from layerize.scene import Box, ImageObject, Scene, Shape, TextBlock, encode_png
+from layerize.render import gradient_points, ink_box
+from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, encode_png
 
-from ._common import gradient_line, line_endpoints, shape_paint
+from ._common import gradient_line, line_endpoints, outline_width, shape_paint
 
 ANCHOR = {"left": "start", "justify": "start", "center": "middle", "right": "end"}
 
@@ -47,22 +64,59 @@ def image_element(dwg: svgwrite.Drawing, id: str, image: Image.Image, box: Box) 
                      id=id, preserveAspectRatio="none")
 
 
-def gradient_fill(dwg: svgwrite.Drawing, shape: Shape) -> str:
-    """Add a ``<linearGradient>`` for the shape's gradient to ``<defs>``; its ``url(#…)`` reference."""
-    assert shape.gradient is not None
-    x1, y1, x2, y2 = gradient_line(shape)
-    gradient = dwg.linearGradient((num(x1), num(y1)), (num(x2), num(y2)), id=f"{shape.id}-gradient",
-                                  gradientUnits="userSpaceOnUse")
-    gradient.add_stop_color(0, shape.gradient.start)
-    gradient.add_stop_color(1, shape.gradient.end)
-    dwg.defs.add(gradient)
-    return gradient.get_funciri()
+class DropShadow(BaseElement):
+    """An ``<feDropShadow>`` filter primitive (SVG 2, unknown to svgwrite)."""
+
+    elementname = "feDropShadow"
+
+
+def gradient_fill(dwg: svgwrite.Drawing, id: str, points: tuple[float, float, float, float],
+                  gradient: Gradient) -> str:
+    """Add a ``<linearGradient>`` from ``(x1, y1)`` to ``(x2, y2)`` to ``<defs>``; its ``url(#…)`` reference."""
+    x1, y1, x2, y2 = points
+    element = dwg.linearGradient((num(x1), num(y1)), (num(x2), num(y2)), id=id, gradientUnits="userSpaceOnUse")
+    element.add_stop_color(0, gradient.start)
+    element.add_stop_color(1, gradient.end)
+    dwg.defs.add(element)
+    return element.get_funciri()
+
+
+def text_fill(dwg: svgwrite.Drawing, block: TextBlock) -> str:
+    """The block's ``fill``: its colour, or its gradient with the colour as fallback.
+
+    The gradient spans the ink box of the glyphs, unrotated and without stroke,
+    in the text's own user space: where ``render_block`` lays it.
+    """
+    style = block.style
+    if style.gradient is None:
+        return style.color
+    bare = style.model_copy(update={"stroke": None, "shadow": None})
+    box = ink_box(block.model_copy(update={"style": bare, "rotation": 0.0}))
+    if box is None:  # blank text: nothing to lay the gradient across
+        return style.color
+    url = gradient_fill(dwg, f"{block.id}-gradient", gradient_points(box, style.gradient), style.gradient)
+    return f"{url} {style.color}"
+
+
+def shadow_filter(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> str:
+    """Add the block's drop shadow filter, acting over the whole canvas, to ``<defs>``; its ``url(#…)``."""
+    shadow = block.style.shadow
+    assert shadow is not None
+    element = dwg.filter(start=(0, 0), size=(num(canvas.width), num(canvas.height)), id=f"{block.id}-shadow",
+                         filterUnits="userSpaceOnUse")
+    element.add(DropShadow(factory=dwg, dx=num(shadow.dx), dy=num(shadow.dy), stdDeviation=num(shadow.blur_px),
+                           **{"flood-color": shadow.color, "flood-opacity": num(shadow.opacity)}))
+    dwg.defs.add(element)
+    return element.get_funciri()
 
 
 def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
     """A ``<rect>``, ``<ellipse>``, ``<polygon>`` or ``<line>`` for ``shape``."""
     paint = shape_paint(shape)
-    fill = gradient_fill(dwg, shape) if shape.gradient and shape.shape != "line" else paint.fill or "none"
+    if shape.gradient and shape.shape != "line":
+        fill = gradient_fill(dwg, f"{shape.id}-gradient", gradient_line(shape), shape.gradient)
+    else:
+        fill = paint.fill or "none"
     attrs = {"id": shape.id, "fill": fill, "stroke": paint.stroke or "none"}
     if paint.stroke:
         attrs["stroke-width"] = num(paint.stroke_width)
@@ -79,9 +133,10 @@ def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
     return dwg.rect((num(box.x0), num(box.y0)), (num(box.width), num(box.height)), rx=radius, ry=radius, **attrs)
 
 
-def text_element(dwg: svgwrite.Drawing, block: TextBlock) -> BaseElement:
-    """One ``<text>`` for ``block`` with a ``<tspan>`` per line."""
+def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> BaseElement:
+    """One ``<text>`` for ``block`` with a ``<tspan>`` per line, in a ``<g>`` with the drop shadow if any."""
     style = block.style
+    vertical = block.orientation == "vertical"
     attrs = {
         "id": block.id,
         "font-family": font_family_list(style.font_family),
@@ -90,15 +145,26 @@ def text_element(dwg: svgwrite.Drawing, block: TextBlock) -> BaseElement:
         "font-style": "italic" if style.italic else "normal",
         "letter-spacing": num(style.letter_spacing_px),
         "text-anchor": ANCHOR[style.align],
-        "fill": style.color,
+        "fill": text_fill(dwg, block),
         "xml:space": "preserve",
     }
+    if style.stroke:
+        attrs.update({"stroke": style.stroke.color, "stroke-width": num(outline_width(style.stroke)),
+                      "stroke-linejoin": "round", "paint-order": "stroke"})
+    if vertical:
+        attrs.update({"writing-mode": "vertical-rl", "text-orientation": "upright"})
     if block.rotation:
         attrs["transform"] = f"rotate({num(-block.rotation)} {num(block.x)} {num(block.baseline)})"
     text = dwg.text("", **attrs)
     for i, line in enumerate(block.lines):
-        text.add(dwg.tspan(line.text, x=[num(block.x)], y=[num(block.baseline + i * style.line_height_px)]))
-    return text
+        step = i * style.line_height_px
+        x, y = (block.x - step, block.baseline) if vertical else (block.x, block.baseline + step)
+        text.add(dwg.tspan(line.text, x=[num(x)], y=[num(y)]))
+    if style.shadow is None:
+        return text
+    group = dwg.g(filter=shadow_filter(dwg, block, canvas))
+    group.add(text)
+    return group
 
 
 class SvgExporter:
@@ -107,14 +173,19 @@ class SvgExporter:
     name = "svg"
     extensions = ("svg",)
 
+    def preview(self, path: Path) -> Image.Image:
+        """The file as resvg (an independent SVG renderer, with the system fonts) draws it."""
+        return Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(path))))).convert("RGBA")
+
     def write(self, scene: Scene, path: Path) -> None:
         """Build the document bottom to top and write it as UTF-8."""
         w, h = scene.canvas.width, scene.canvas.height
-        dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", profile="full")
-        dwg.add(image_element(dwg, "background", scene.background.image, Box(x0=0, y0=0, x1=w, y1=h)))
+        dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", profile="full", debug=False)
+        canvas = Box(x0=0, y0=0, x1=w, y1=h)
+        dwg.add(image_element(dwg, "background", scene.background.image, canvas))
         for node in scene.nodes:
             if isinstance(node, TextBlock):
-                dwg.add(text_element(dwg, node))
+                dwg.add(text_element(dwg, node, canvas))
             elif isinstance(node, ImageObject):
                 dwg.add(image_element(dwg, node.id, node.image, node.box))
             else:

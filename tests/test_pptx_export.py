@@ -14,15 +14,21 @@ from conftest import text_block
 from inkcheck import ink_errors, ink_scene
 from PIL import Image
 from pptx import Presentation
+from pptx.enum.dml import MSO_FILL
 from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml.ns import qn
 
 from layerize import export
-from layerize.scene import Scene, TextBlock
+from layerize.fonts import catalogue
+from layerize.scene import Background, Gradient, Scene, TextBlock, TextShadow, TextStroke
 
 SLIDE_LONG_SIDE = 12_192_000
 EMU_PER_PX = SLIDE_LONG_SIDE / 640  # the fixture's canvas is 640 x 400
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+CJK_FAMILY = "Droid Sans Fallback"
+needs_libreoffice = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")),
+                                       reason="needs LibreOffice and pdftoppm")
 
 
 def write(scene: Scene, path: Path) -> Presentation:
@@ -103,13 +109,21 @@ def test_every_block_is_one_live_text_box(scene: Scene, tmp_path: Path) -> None:
 
 def anchor_of(box, block: TextBlock) -> tuple[float, float]:
     """Where the block's anchor lands: its point in the box's own frame, turned with the box."""
-    size = block.style.size_px
-    local_x = {"left": 0.0, "center": px(box.width) / 2, "right": px(box.width)}[block.style.align]
-    local_y = block.style.line_height_px - 0.2 * size  # the first baseline below the box top
-    cx, cy = px(box.left) + px(box.width) / 2, px(box.top) + px(box.height) / 2
-    dx, dy = local_x - px(box.width) / 2, local_y - px(box.height) / 2
+    size, line_height = block.style.size_px, block.style.line_height_px
+    width, height = px(box.width), px(box.height)
+    along = {"left": 0.0, "center": 0.5, "right": 1.0}[block.style.align]
+    if block.orientation == "vertical":  # the first column's middle, 0.4 em right of a baseline lh - 0.2 em in
+        local_x, local_y = width - (line_height - 0.6 * size), along * height
+    else:  # the first baseline below the box top
+        local_x, local_y = along * width, line_height - 0.2 * size
+    cx, cy = px(box.left) + width / 2, px(box.top) + height / 2
+    dx, dy = local_x - width / 2, local_y - height / 2
     a = math.radians(-box.rotation)  # PPTX turns clockwise
     return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
+
+
+def vertical(block: TextBlock) -> TextBlock:
+    return block.model_copy(update={"orientation": "vertical"})
 
 
 def test_text_boxes_put_the_anchor_on_the_first_baseline(scene: Scene, tmp_path: Path) -> None:
@@ -123,6 +137,51 @@ def test_text_boxes_put_the_anchor_on_the_first_baseline(scene: Scene, tmp_path:
     assert shapes[rotated.name].rotation == pytest.approx(330)
 
 
+def test_vertical_text_is_an_east_asian_vertical_box(scene: Scene, tmp_path: Path) -> None:
+    blocks = [vertical(text_block("text-v", ["縦書き", "二列"], 300, 40, size=30, align="center")),
+              vertical(text_block("text-vr", ["右寄せ"], 500, 60, size=30, align="right", rotation=25))]
+    shapes = shapes_by_name(write(scene.model_copy(update={"nodes": blocks}), tmp_path / "a.pptx"))
+    for block in blocks:
+        box = shapes[block.name]
+        assert box.text_frame._txBody.bodyPr.get("vert") == "eaVert"
+        assert [p.alignment for p in box.text_frame.paragraphs] == [ALIGN[block.style.align]] * len(block.lines)
+        assert px(box.width) == pytest.approx(block.style.line_height_px * len(block.lines), abs=0.01)
+        assert px(box.height) == pytest.approx(3 * block.style.size_px, abs=0.01)  # the longest column, one em a char
+        assert box.rotation == pytest.approx(-block.rotation % 360)
+        assert anchor_of(box, block) == pytest.approx((block.x, block.baseline), abs=0.01)
+
+
+def test_text_effects_are_run_properties(scene: Scene, tmp_path: Path) -> None:
+    block = text_block("text-fx", ["Effects", "two"], 60, 120, size=40, weight=700, rotation=15)
+    block = block.model_copy(update={"style": block.style.model_copy(update={
+        "gradient": Gradient(start="#ffff00", end="#00a000", angle=120),
+        "stroke": TextStroke(color="#000080", width_px=3),
+        "shadow": TextShadow(color="#800000", opacity=0.6, dx=-5, dy=7, blur_px=3)})})
+    box = shapes_by_name(write(scene.model_copy(update={"nodes": [block]}), tmp_path / "a.pptx"))[block.name]
+    for para in box.text_frame.paragraphs:
+        run = para.runs[0]
+        rpr = run._r.rPr
+        assert [child.tag for child in rpr] == [qn(t) for t in ("a:ln", "a:gradFill", "a:effectLst", "a:latin",
+                                                                  "a:ea", "a:cs")]
+        (line,) = rpr.xpath("a:ln")
+        assert px(int(line.get("w"))) == pytest.approx(2 * 3, abs=0.01)  # centred on the edge: 3 px outside
+        assert rpr.xpath("a:ln/a:solidFill/a:srgbClr/@val") == ["000080"] and rpr.xpath("a:ln/a:round")
+        fill = run.font.fill
+        assert fill.type == MSO_FILL.GRADIENT and fill.gradient_angle == pytest.approx(240)  # counter-clockwise
+        assert [(stop.position, str(stop.color.rgb)) for stop in fill.gradient_stops] == [
+            (0.0, "FFFF00"), (1.0, "00A000")]
+        (lin,) = rpr.xpath("a:gradFill/a:lin")
+        assert (lin.get("ang"), lin.get("scaled")) == ("7200000", "0")
+        (shadow,) = rpr.xpath("a:effectLst/a:outerShdw")
+        assert px(int(shadow.get("blurRad"))) == pytest.approx(6, abs=0.01)
+        assert px(int(shadow.get("dist"))) == pytest.approx(math.hypot(5, 7), abs=0.01)
+        assert int(shadow.get("dir")) == pytest.approx(math.degrees(math.atan2(7, -5)) * 60000, abs=1)
+        assert (shadow.get("algn"), shadow.get("rotWithShape")) == ("tl", "0")
+        assert rpr.xpath("a:effectLst/a:outerShdw/a:srgbClr/@val") == ["800000"]
+        assert rpr.xpath("a:effectLst/a:outerShdw/a:srgbClr/a:alpha/@val") == ["60000"]
+        assert rpr.xpath("a:ea/@typeface") == rpr.xpath("a:cs/@typeface") == [block.style.font_family]
+
+
 def test_output_is_byte_stable(scene: Scene, tmp_path: Path) -> None:
     export(scene, tmp_path / "a.pptx")
     export(scene, tmp_path / "b.pptx")
@@ -131,14 +190,33 @@ def test_output_is_byte_stable(scene: Scene, tmp_path: Path) -> None:
         assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")), reason="needs LibreOffice and pdftoppm")
-def test_libreoffice_draws_the_text_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
-    check = ink_scene(scene)
-    export(check, tmp_path / "deck.pptx")
+def libreoffice_render(scene: Scene, tmp_path: Path) -> Image.Image:
+    """The scene's deck as LibreOffice draws it, at one pixel per canvas pixel."""
+    export(scene, tmp_path / "deck.pptx")
     subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")],
                    check=True, capture_output=True, timeout=180)
     subprocess.run(["pdftoppm", "-png", "-singlefile", "-scale-to-x", "640", "-scale-to-y", "400",
                     str(tmp_path / "deck.pdf"), str(tmp_path / "deck")], check=True, timeout=60)
-    errors = ink_errors(Image.open(tmp_path / "deck.png"), check.texts)
+    return Image.open(tmp_path / "deck.png")
+
+
+@needs_libreoffice
+def test_libreoffice_draws_the_text_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
+    check = ink_scene(scene)
+    errors = ink_errors(libreoffice_render(check, tmp_path), check.texts)
     assert all(abs(e) <= 2 for edges in errors.values() for e in edges), errors
+
+
+@needs_libreoffice
+@pytest.mark.skipif(catalogue().find(CJK_FAMILY) is None, reason=f"needs the {CJK_FAMILY} font")
+def test_libreoffice_draws_vertical_columns_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
+    columns = [("v-top", 100, 40, "left"), ("v-middle", 300, 200, "center"), ("v-bottom", 500, 360, "right")]
+    blocks = [vertical(text_block(id, ["中文字体", "縦書き"], x, top, size=36, family=CJK_FAMILY, color="#000000",
+                                  align=align)) for id, x, top, align in columns]
+    plate = Image.new("RGB", (scene.canvas.width, scene.canvas.height), (255, 255, 255))
+    check = scene.model_copy(update={"nodes": blocks, "background": Background(
+        image=plate, provenance=scene.background.provenance)})
+    errors = ink_errors(libreoffice_render(check, tmp_path), blocks)
+    # LibreOffice 7.4 turns the characters of eaVert columns sideways; their ink still lands within 4 px
+    assert all(abs(e) <= 4 for edges in errors.values() for e in edges), errors

@@ -6,18 +6,23 @@ import base64
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import text_block
 from inkcheck import ink_errors, ink_scene
 from lxml import etree
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from layerize import export
-from layerize.scene import Scene
+from layerize.fonts import catalogue
+from layerize.render import gradient_points, ink_box, render_block
+from layerize.scene import Background, Gradient, Scene, TextBlock, TextShadow, TextStroke
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+CJK_FAMILY = "Droid Sans Fallback"  # resvg turns Latin letters sideways in vertical text, so columns are tested in CJK
+needs_cjk = pytest.mark.skipif(catalogue().find(CJK_FAMILY) is None, reason=f"needs the {CJK_FAMILY} font")
 
 
 def write(scene: Scene, path: Path) -> etree._Element:
@@ -104,9 +109,147 @@ def test_output_is_byte_stable(scene: Scene, tmp_path: Path) -> None:
 
 
 def test_resvg_draws_the_text_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
-    resvg_py = pytest.importorskip("resvg_py")
     check = ink_scene(scene)
     export(check, tmp_path / "check.svg")
-    rendered = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(tmp_path / "check.svg")))))
-    errors = ink_errors(rendered, check.texts)
+    errors = ink_errors(resvg_image(tmp_path / "check.svg"), check.texts)
+    assert all(abs(e) <= 2 for edges in errors.values() for e in edges), errors
+
+
+def styled(block: TextBlock, **update: object) -> TextBlock:
+    return block.model_copy(update={"style": block.style.model_copy(update=update)})
+
+
+def vertical(block: TextBlock) -> TextBlock:
+    return block.model_copy(update={"orientation": "vertical"})
+
+
+def on_white(scene: Scene, blocks: list[TextBlock]) -> Scene:
+    """The scene's canvas with only ``blocks``, on a white plate."""
+    plate = Image.new("RGB", (scene.canvas.width, scene.canvas.height), (255, 255, 255))
+    return scene.model_copy(update={"nodes": blocks, "background": Background(
+        image=plate, provenance=scene.background.provenance)})
+
+
+def effects_scene(scene: Scene) -> Scene:
+    """On a white plate: a stroked, a shadowed, a gradient-filled (rotated) and an all-effects (rotated) block."""
+    return on_white(scene, [
+        styled(text_block("text-stroke", ["Stroke"], 40, 90, size=56, weight=700, color="#ffffff"),
+               stroke=TextStroke(color="#c00000", width_px=4)),
+        styled(text_block("text-shadow", ["Shadow"], 340, 90, size=56, weight=700, color="#2040c0"),
+               shadow=TextShadow(color="#000000", opacity=0.8, dx=6, dy=8, blur_px=2)),
+        styled(text_block("text-gradient", ["Gradient"], 40, 220, size=64, weight=700, rotation=10),
+               gradient=Gradient(start="#ff0000", end="#0000ff", angle=0)),
+        styled(text_block("text-all", ["All three"], 340, 300, size=48, weight=700, rotation=-12),
+               gradient=Gradient(start="#ffff00", end="#00a000", angle=90),
+               stroke=TextStroke(color="#000080", width_px=3),
+               shadow=TextShadow(color="#800000", opacity=0.6, dx=-5, dy=7, blur_px=3)),
+    ])
+
+
+def vertical_blocks() -> list[TextBlock]:
+    """Two-column CJK blocks, top, middle and bottom aligned, one rotated."""
+    columns = [("v-top", 100, 40, "left", 0.0), ("v-middle", 250, 200, "center", 0.0),
+               ("v-bottom", 400, 360, "right", 0.0), ("v-rotated", 560, 80, "left", 20.0)]
+    return [vertical(text_block(id, ["中文字体", "縦書き"], x, top, size=36, family=CJK_FAMILY, color="#000000",
+                                align=align, rotation=rotation)) for id, x, top, align, rotation in columns]
+
+
+def resvg_image(path: Path) -> Image.Image:
+    """The SVG file as resvg draws it."""
+    resvg_py = pytest.importorskip("resvg_py")
+    return Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(path))))).convert("RGB")
+
+
+def reference_pixels(scene: Scene) -> np.ndarray:
+    """The scene's text blocks as ``render_block`` draws them, over its plate."""
+    canvas = scene.background.image.convert("RGBA")
+    for block in scene.texts:
+        rendered = render_block(block)
+        assert rendered is not None
+        layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+        layer.paste(*rendered)
+        canvas = Image.alpha_composite(canvas, layer)
+    return np.asarray(canvas.convert("RGB"), dtype=int)
+
+
+def flat_ink(pixels: np.ndarray) -> np.ndarray:
+    """Pixels off the white plate whose 3x3 neighbourhood varies by at most 24 per channel (no edges)."""
+    spread = np.zeros(pixels.shape[:2], dtype=int)
+    for channel in range(3):
+        image = Image.fromarray(pixels[..., channel].astype(np.uint8))
+        high = np.asarray(image.filter(ImageFilter.MaxFilter(3)), dtype=int)
+        spread = np.maximum(spread, high - np.asarray(image.filter(ImageFilter.MinFilter(3)), dtype=int))
+    return (spread <= 24) & (np.abs(pixels - 255).max(-1) > 16)
+
+
+def ink_edges(pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
+    """Box of the pixels off the white plate within a window."""
+    ys, xs = np.nonzero(np.abs(pixels[y0:y1, x0:x1] - 255).max(-1) > 60)
+    assert len(xs), f"no ink in {(x0, y0, x1, y1)}"
+    return x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
+
+
+def test_text_effects_are_svg_paint_and_filters(scene: Scene, tmp_path: Path) -> None:
+    check = effects_scene(scene)
+    root = write(check, tmp_path / "a.svg")
+    block = check.texts[-1]
+    style = block.style
+    text = by_id(root, block.id)
+    assert {k: text.get(k) for k in ("stroke", "stroke-width", "stroke-linejoin", "paint-order")} == {
+        "stroke": "#000080", "stroke-width": "6", "stroke-linejoin": "round", "paint-order": "stroke"}
+    assert text.get("fill") == f"url(#{block.id}-gradient) {style.color}"
+    assert text.get("transform") == "rotate(12 340 300)"
+    gradient = by_id(root, f"{block.id}-gradient")
+    assert gradient.tag == f"{SVG}linearGradient" and gradient.get("gradientUnits") == "userSpaceOnUse"
+    # the gradient spans the ink box of the glyphs alone, in the text's own (unrotated) frame
+    box = ink_box(styled(block, stroke=None, shadow=None).model_copy(update={"rotation": 0.0}))
+    assert [float(gradient.get(k)) for k in ("x1", "y1", "x2", "y2")] == pytest.approx(
+        gradient_points(box, style.gradient), abs=1e-3)
+    assert [stop.get("stop-color") for stop in gradient] == ["#ffff00", "#00a000"]
+    group = text.getparent()
+    assert group.tag == f"{SVG}g" and group.get("transform") is None
+    assert group.get("filter") == f"url(#{block.id}-shadow)"
+    (shadow,) = by_id(root, f"{block.id}-shadow")
+    assert shadow.tag == f"{SVG}feDropShadow"
+    assert {k: shadow.get(k) for k in ("dx", "dy", "stdDeviation", "flood-color", "flood-opacity")} == {
+        "dx": "-5", "dy": "7", "stdDeviation": "3", "flood-color": "#800000", "flood-opacity": "0.6"}
+    plain = by_id(root, "text-stroke")
+    assert plain.get("fill") == "#ffffff" and plain.getparent() is root
+    export(check, tmp_path / "b.svg")
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def test_vertical_text_is_a_vertical_rl_column_per_line(scene: Scene, tmp_path: Path) -> None:
+    block = vertical(text_block("text-v", ["縦書き", "二列"], 300, 40, size=30, align="center"))
+    text = by_id(write(scene.model_copy(update={"nodes": [block]}), tmp_path / "a.svg"), "text-v")
+    assert (text.get("writing-mode"), text.get("text-orientation"), text.get("text-anchor")) == (
+        "vertical-rl", "upright", "middle")
+    spans = text.findall(f"{SVG}tspan")
+    assert [s.text for s in spans] == ["縦書き", "二列"]
+    assert [(float(s.get("x")), float(s.get("y"))) for s in spans] == [(300, 40), (300 - 37.5, 40)]
+
+
+def test_resvg_draws_text_effects_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
+    check = effects_scene(scene)
+    export(check, tmp_path / "check.svg")
+    got, want = np.asarray(resvg_image(tmp_path / "check.svg"), dtype=int), reference_pixels(check)
+    settled = flat_ink(want)
+    for block in check.texts:
+        box = ink_box(block, shadow=True)
+        assert box is not None
+        x0, y0, x1, y1 = int(box.x0) - 8, int(box.y0) - 8, int(box.x1) + 8, int(box.y1) + 8
+        edges = [g - w for g, w in zip(ink_edges(got, x0, y0, x1, y1), ink_edges(want, x0, y0, x1, y1))]
+        assert all(abs(e) <= 2 for e in edges), (block.id, edges)
+        # the stroke ring, the shadow and the gradient's colours, away from anti-aliased edges
+        inside = np.zeros_like(settled)
+        inside[y0:y1, x0:x1] = True
+        close = np.abs(got - want).max(-1)[settled & inside] <= 32
+        assert close.mean() >= 0.97, (block.id, close.mean())
+
+
+@needs_cjk
+def test_resvg_draws_vertical_text_where_render_block_does(scene: Scene, tmp_path: Path) -> None:
+    check = on_white(scene, vertical_blocks())
+    export(check, tmp_path / "check.svg")
+    errors = ink_errors(resvg_image(tmp_path / "check.svg"), check.texts)
     assert all(abs(e) <= 2 for edges in errors.values() for e in edges), errors
