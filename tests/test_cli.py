@@ -33,6 +33,24 @@ def test_one_run_writes_every_format_and_the_scene(poster_file, tmp_path):
     scene = json.loads((tmp_path / "p.json").read_text())
     assert scene["schema_version"] == SCHEMA_VERSION
     assert not list(tmp_path.glob(".*.part"))
+    # per-export fidelity: the PSD and SVG are drawn again and compared with the input
+    scores = scene["metadata"]["export_fidelity"]
+    assert set(scores) == {"p.psd", "p.svg"}  # the PPTX only with --slow-checks (LibreOffice)
+    for name in ("p.psd", "p.svg"):
+        assert scores[name]["ssim"] > 0.9 and scores[name]["psnr"] > 22, (name, scores[name])
+        assert f"wrote {tmp_path / name}  (fidelity: SSIM {scores[name]['ssim']:.3f}" in result.output
+
+
+def test_export_fidelity_drops_when_the_export_loses_text(poster_file, tmp_path):
+    assert run(poster_file, "--scene", tmp_path / "s.json", "-o", tmp_path / "full.svg", "-q").exit_code == 0
+    data = json.loads((tmp_path / "s.json").read_text())
+    data["nodes"] = [node for node in data["nodes"] if node["kind"] != "text"]
+    (tmp_path / "bare.json").write_text(json.dumps(data))
+    assert run(tmp_path / "bare.json", "-o", tmp_path / "bare.svg", "--scene", tmp_path / "bare.json",
+               "-q").exit_code == 0
+    full = json.loads((tmp_path / "s.json").read_text())["metadata"]["export_fidelity"]["full.svg"]
+    bare = json.loads((tmp_path / "bare.json").read_text())["metadata"]["export_fidelity"]["bare.svg"]
+    assert bare["ssim"] < full["ssim"] - 0.02 and bare["psnr"] < full["psnr"] - 3, (bare, full)
 
 
 def test_reexport_from_edited_scene(poster_file, tmp_path):

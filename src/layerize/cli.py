@@ -22,6 +22,7 @@ from . import __version__
 from .config import Config, load_config, preset_names
 from .errors import InputError, LayerizeError
 from .exporting import EXPORTERS, export, format_for
+from .fidelity import export_fidelity
 from .imagegen import BACKGROUNDS, QUALITIES, ImageResult, template_names
 from .pipeline import analyze
 from .scene import Scene, json_schema
@@ -48,9 +49,13 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
             f"  {block.id:<8} {style.font_postscript} {style.size_px:.1f}px {style.color} {style.align}"
             f"{fidelity} conf {block.provenance.confidence:.2f}  {block.text.splitlines()[0][:50]!r}"
         )
-    if "text_fidelity" in scene.metadata:
+    if scene.metadata.get("text_fidelity") is not None:
         lines.append(f"text fidelity {scene.metadata['text_fidelity']:.3f} (blocks under 0.6 deserve a look)")
-    lines.extend(f"wrote {path}" for path in outputs)
+    scores = scene.metadata.get("export_fidelity", {})
+    for path in outputs:
+        score = scores.get(path.name)
+        lines.append(f"wrote {path}" + (f"  (fidelity: SSIM {score['ssim']:.3f}, PSNR {score['psnr']:.1f} dB)"
+                                        if score else ""))
     return "\n".join(lines)
 
 
@@ -71,10 +76,12 @@ def main() -> None:
 @click.option("--object", "object_boxes", multiple=True, metavar="X0,Y0,X1,Y1[:LABEL]",
               help="Make what is in this box an object layer, found or not. Repeatable.")
 @click.option("--no-objects", is_flag=True, help="Text only: leave objects and shapes in the background.")
+@click.option("--slow-checks", is_flag=True,
+              help="Also score outputs whose redrawing is slow (PPTX, through LibreOffice when installed).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
 def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, config: str,
-            object_boxes: tuple[str, ...], no_objects: bool, quiet: bool, verbose: bool) -> None:
+            object_boxes: tuple[str, ...], no_objects: bool, slow_checks: bool, quiet: bool, verbose: bool) -> None:
     """Analyse SOURCE (an image, or a scene .json to re-export) and write the outputs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     try:
@@ -91,9 +98,7 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
             raise click.BadParameter(str(exc), param_hint="--object") from None
         start = time.perf_counter()
         scene = _load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
-        written = []
-        for out in outputs:
-            written.append(export(scene, out, **cfg.export.get(format_for(out), {})))
+        written = _write_outputs(scene, outputs, cfg, slow_checks)
         if scene_path is not None:
             scene.save(scene_path)
             written.append(scene_path)
@@ -124,9 +129,19 @@ def engines() -> None:
     click.echo(f"templates:  {', '.join(template_names())}")
 
 
-def _write_outputs(scene: Scene, outputs: tuple[Path, ...], cfg: Config) -> list[Path]:
-    """Export ``scene`` to every output with the config's options for its format."""
-    return [export(scene, out, **cfg.export.get(format_for(out), {})) for out in outputs]
+def _write_outputs(scene: Scene, outputs: tuple[Path, ...], cfg: Config, slow_checks: bool = False) -> list[Path]:
+    """Export ``scene`` to every output with the config's options for its format, and score each file.
+
+    Each output's fidelity (its redrawing against the input) goes into the
+    scene's ``metadata["export_fidelity"]`` under the output's file name.
+    """
+    written = []
+    for out in outputs:
+        written.append(export(scene, out, **cfg.export.get(format_for(out), {})))
+        score = export_fidelity(scene, out, slow=slow_checks)
+        if score is not None:
+            scene.metadata.setdefault("export_fidelity", {})[out.name] = score.as_dict()
+    return written
 
 
 def _confirm_preview(quiet: bool) -> Callable[[ImageResult, Path], None]:
