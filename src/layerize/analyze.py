@@ -308,7 +308,7 @@ def cjk_language(text: str) -> str:
 
 def suits(face: FontFace, text: str) -> bool:
     """Whether ``face`` can draw ``text``: every glyph present, and a pan-CJK face's language matches."""
-    return covers(face, text) and face.language in (None, cjk_language(text))
+    return face.language in (None, cjk_language(text)) and covers(face, text)  # the cheap test first
 
 
 def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> None:
