@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from .fonts import FontCatalogue, FontFace, load_font
 from .ocr import OcrLine
-from .render import line_advance, render_block, rgb_to_hex
+from .render import column_advance, line_advance, render_block, rgb_to_hex
 from .scene import Box, Provenance, TextBlock, TextLine, TextStyle
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
@@ -601,7 +601,7 @@ def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine
     if vertical:  # the anchor runs along the first column; columns step leftwards
         align, x = "left", fits[0].x
         if len(group) > 1:
-            lengths = [len(line.text) * size + spacing * (len(line.text) - 1) for line in group]
+            lengths = [column_advance(line.text, size, spacing) for line in group]
             align, baselines[0] = _align(baselines, lengths, canvas_width)
         steps = -np.diff([f.x for f in fits])
     else:

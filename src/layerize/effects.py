@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from .analyze import background_model
 from .render import hex_to_rgb, ink_box, render_block, rgb_to_hex
@@ -58,10 +59,10 @@ class _Window:
     origin: tuple[int, int]
 
 
-def _glyph_alpha(block: TextBlock, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
-    """The block's render (no shadow) as coverage over the window at ``origin`` of ``shape``."""
+def _alpha_over(rendered: tuple[Image.Image, tuple[int, int]] | None, origin: tuple[int, int],
+                shape: tuple[int, int]) -> np.ndarray:
+    """A render's alpha (0..1) over the canvas window at ``origin`` of ``shape``; zero where it draws nothing."""
     alpha = np.zeros(shape, np.float32)
-    rendered = render_block(block, shadow=False)
     if rendered is None:
         return alpha
     layer, (left, top) = rendered
@@ -73,6 +74,11 @@ def _glyph_alpha(block: TextBlock, origin: tuple[int, int], shape: tuple[int, in
         glyphs = np.asarray(layer.getchannel("A"), np.float32) / 255.0
         alpha[gy0 - y0:gy1 - y0, gx0 - x0:gx1 - x0] = glyphs[gy0 - top:gy1 - top, gx0 - left:gx1 - left]
     return alpha
+
+
+def _glyph_alpha(block: TextBlock, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """The block's render (no shadow) as coverage over the window at ``origin`` of ``shape``."""
+    return _alpha_over(render_block(block, shadow=False), origin, shape)
 
 
 def _window(block: TextBlock, image: np.ndarray, pad: int) -> _Window | None:
@@ -216,8 +222,6 @@ def measure_shadow(block: TextBlock, window: _Window) -> TextShadow | None:
     offset = window.pixels - window.background
     change = np.linalg.norm(offset, axis=2)
     change = np.where(change > 8.0, change, 0.0)  # noise and gentle shading are not a shadow
-    if not (change * free).any():
-        return None
     if ((change > 0) & free).sum() < 0.05 * (silhouette > 0.5).sum():
         return None  # (almost) nothing changes around the text
     dx, dy, match = _best_offset(change, free, silhouette, _shadow_reach(size))
@@ -300,16 +304,7 @@ def measure_effects(block: TextBlock, image: np.ndarray) -> TextBlock:
 def effects_mask(shape: tuple[int, int], blocks: list[TextBlock], threshold: float = 0.03) -> np.ndarray:
     """Where the blocks' strokes and shadows paint (to erase from the plate with the glyphs)."""
     mask = np.zeros(shape, bool)
-    h, w = shape
     for block in blocks:
-        if block.style.stroke is None and block.style.shadow is None:
-            continue
-        rendered = render_block(block)
-        if rendered is None:
-            continue
-        layer, (left, top) = rendered
-        alpha = np.asarray(layer.getchannel("A"), np.float32) / 255.0 > threshold
-        x0, y0, x1, y1 = max(0, left), max(0, top), min(w, left + layer.width), min(h, top + layer.height)
-        if x1 > x0 and y1 > y0:
-            mask[y0:y1, x0:x1] |= alpha[y0 - top:y1 - top, x0 - left:x1 - left]
+        if block.style.stroke is not None or block.style.shadow is not None:
+            mask |= _alpha_over(render_block(block), (0, 0), shape) > threshold
     return mask

@@ -87,7 +87,8 @@ def place_lines(block: TextBlock) -> list[PlacedLine]:
     placed = []
     for i, line in enumerate(block.lines):
         spans = line_spans(block, line)
-        advance = column_advance(line.text, style) if vertical else spans_advance(spans, style.letter_spacing_px)
+        advance = (column_advance(line.text, style.size_px, style.letter_spacing_px) if vertical
+                   else spans_advance(spans, style.letter_spacing_px))
         start = {"center": advance / 2, "right": advance}.get(style.align, 0.0)
         if vertical:
             placed.append(PlacedLine(line.text, block.x - i * style.line_height_px, block.baseline - start,
@@ -98,9 +99,9 @@ def place_lines(block: TextBlock) -> list[PlacedLine]:
     return placed
 
 
-def column_advance(text: str, style: TextStyle) -> float:
-    """Length of a vertical column: every character takes one em, tracking between them."""
-    return len(text) * style.size_px + style.letter_spacing_px * max(0, len(text) - 1)
+def column_advance(text: str, size: float, letter_spacing: float = 0.0) -> float:
+    """Length of a vertical column of em ``size``: every character takes one em, tracking between them."""
+    return len(text) * size + letter_spacing * max(0, len(text) - 1)
 
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
