@@ -173,13 +173,13 @@ def _engine_color(color: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _face(path: str) -> FontFace | None:
-    return read_face(Path(path))
+def _face(path: str, index: int) -> FontFace | None:
+    return read_face(Path(path), index)
 
 
 def faux_styles(style: TextStyle) -> tuple[bool, bool]:
     """``(faux bold, faux italic)``: what the style asks for and its font face lacks."""
-    face = _face(style.font_file) if style.font_file else None
+    face = _face(style.font_file, style.font_index) if style.font_file else None
     face = face or catalogue().resolve(style.font_family, style.weight, style.italic)
     return style.weight - face.weight >= FAUX_BOLD_GAP, style.italic and not face.italic
 
