@@ -92,12 +92,16 @@ def test_gradient_background_is_modelled():
     assert np.abs(background[5, :, 0] - x).max() < 2
 
 
-@pytest.fixture(scope="module")
-def typography_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
-    design = designs.typography()
-    path = tmp_path_factory.mktemp("typography") / "typography.png"
+def _analysed(tmp_path_factory, design: designs.Design, name: str) -> tuple[layerize.Scene, designs.Design]:
+    """``design`` saved as a PNG and analysed, with the design for its truth."""
+    path = tmp_path_factory.mktemp(name) / f"{name}.png"
     design.image.save(path)
     return layerize.analyze(path), design
+
+
+@pytest.fixture(scope="module")
+def typography_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
+    return _analysed(tmp_path_factory, designs.typography(), "typography")
 
 
 def test_turned_tracked_italic_and_chinese_text(typography_scene):
@@ -144,10 +148,7 @@ def test_restore_spaces_between_tracked_capitals():
 
 @pytest.fixture(scope="module")
 def effects_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
-    design = designs.effects()
-    path = tmp_path_factory.mktemp("effects") / "effects.png"
-    design.image.save(path)
-    return layerize.analyze(path), design
+    return _analysed(tmp_path_factory, designs.effects(), "effects")
 
 
 def _rgb(color: str) -> np.ndarray:
