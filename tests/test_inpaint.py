@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from layerize import inpaint
 from layerize.config import InpaintConfig
 from layerize.errors import EngineError
 from layerize.inpaint import (
@@ -15,6 +16,7 @@ from layerize.inpaint import (
     AutoInpainter,
     LamaInpainter,
     OpenCVInpainter,
+    PatchMatchInpainter,
     choose_engine,
     erase,
     inpainter_from_config,
@@ -133,7 +135,29 @@ def test_deterministic(engine: object) -> None:
     assert np.array_equal(erase(image, MASK, engine), erase(image, MASK, engine))
 
 
+def test_windows_filled_in_parallel_equal_one_at_a_time(engine: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many separate holes, so many windows run at once: the result must not depend on the threads."""
+    image = noise(240, 480)
+    mask = text_mask(240, 480, [40, 100, 160, 220], scale=0.6)
+    monkeypatch.setattr(inpaint, "THREADS", 1)
+    serial = erase(image, mask, engine)
+    monkeypatch.setattr(inpaint, "THREADS", 4)
+    assert all(np.array_equal(erase(image, mask, engine), serial) for _ in range(3))
+
+
 # --- opencv, patchmatch, auto ----------------------------------------------------------------------
+
+def test_patchmatch_gives_each_word_a_window_with_full_context() -> None:
+    """Holes further apart than ``gap`` get windows of their own, each grown by the whole margin."""
+    mask = np.zeros((200, 400), bool)
+    mask[80:120, 60:160] = True   # a word
+    mask[80:120, 190:300] = True  # the next word, 30 px along the line
+    engine = PatchMatchInpainter(margin=48, gap=24)
+    windows = inpaint._windows(mask, engine.margin, gap=engine.gap)
+    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w, _ in windows] == [(32, 168, 12, 208),
+                                                                                    (32, 168, 142, 348)]
+    assert sum(int(owned.sum()) for _, owned in windows) == int(mask.sum())
+    assert len(inpaint._windows(mask, engine.margin)) == 1  # the default: holes within twice the margin share one
 
 @pytest.mark.parametrize("name", ["opencv", "auto"])
 def test_flat_background_is_restored(name: str) -> None:

@@ -13,7 +13,9 @@ by the texture around it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -31,6 +33,8 @@ RING_GAP = 2
 """Pixels skipped around a hole before the ring measured by :func:`ring_texture` (anti-aliased ink)."""
 RING_WIDTH = 8
 """Width in pixels of the ring measured by :func:`ring_texture`."""
+THREADS = os.cpu_count() or 1
+"""Windows filled at once. The engines' native code (PatchMatch, OpenCV, onnxruntime) runs without the GIL."""
 
 
 @runtime_checkable
@@ -60,21 +64,26 @@ def dilate(mask: np.ndarray, radius: int, disc: bool = False) -> np.ndarray:
     return cv2.dilate(mask.astype(np.uint8), kernel) > 0
 
 
-def _windows(mask: np.ndarray, margin: int, min_size: tuple[int, int] = (0, 0)) -> list[tuple[Window, np.ndarray]]:
+def _windows(mask: np.ndarray, margin: int, min_size: tuple[int, int] = (0, 0),
+             gap: int | None = None) -> list[tuple[Window, np.ndarray]]:
     """Crop windows around the holes, each with the boolean mask of the holes it owns.
 
-    Holes closer than ``2 * margin`` share a window; a window is the bounding box
-    of its holes grown by ``margin`` and, where the image allows, to at least
-    ``min_size`` (height, width). Windows may overlap, but each hole pixel is
-    owned by exactly one.
+    Holes closer than ``gap`` (default ``2 * margin``) share a window; a window is
+    the bounding box of its holes grown by ``margin`` and, where the image allows,
+    to at least ``min_size`` (height, width). Windows may overlap, but each hole
+    pixel is owned by exactly one.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dilate(mask, margin).astype(np.uint8), connectivity=8)
+    gap = 2 * margin if gap is None else gap
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dilate(mask, gap // 2).astype(np.uint8), connectivity=8)
     height, width = mask.shape
     result = []
     for label in range(1, count):
         x, y, w, h = (int(v) for v in stats[label, :4])
-        y0, y1 = _grow(y, y + h, min_size[0], height)
-        x0, x1 = _grow(x, x + w, min_size[1], width)
+        near = (slice(y, y + h), slice(x, x + w))
+        # the holes' own bounding box: the component's is grown by gap // 2 (less at the image's edges)
+        hx, hy, hw, hh = cv2.boundingRect(((labels[near] == label) & mask[near]).astype(np.uint8))
+        y0, y1 = _grow(max(0, y + hy - margin), min(height, y + hy + hh + margin), min_size[0], height)
+        x0, x1 = _grow(max(0, x + hx - margin), min(width, x + hx + hw + margin), min_size[1], width)
         window = (slice(y0, y1), slice(x0, x1))
         result.append((window, (labels[window] == label) & mask[window]))
     return result
@@ -91,18 +100,26 @@ def _grow(start: int, stop: int, size: int, limit: int) -> tuple[int, int]:
 
 
 def _fill_windows(image: np.ndarray, mask: np.ndarray, margin: int, fill_crop: CropFill,
-                  min_size: tuple[int, int] = (0, 0), target: np.ndarray | None = None) -> np.ndarray:
+                  min_size: tuple[int, int] = (0, 0), target: np.ndarray | None = None,
+                  gap: int | None = None) -> np.ndarray:
     """Fill windows around the ``target`` holes (default: all) with ``fill_crop(crop, crop_mask)``.
 
     Each crop's mask holds every hole in the window, so no hole serves as context,
-    but only the ``target`` holes the window owns are pasted back.
+    but only the ``target`` holes the window owns are pasted back. Windows are
+    filled on :data:`THREADS` threads, largest first; each fill reads only the
+    input image and the windows own disjoint holes, so the result does not depend
+    on the order in which they finish.
     """
     _check(image, mask)
     mask = mask.astype(bool)
+    windows = _windows(mask if target is None else target, margin, min_size, gap)
+    windows.sort(key=lambda item: (item[0][0].stop - item[0][0].start) * (item[0][1].stop - item[0][1].start),
+                 reverse=True)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        filled = list(pool.map(lambda item: fill_crop(image[item[0]], mask[item[0]]), windows))
     out = image.copy()
-    for window, owned in _windows(mask if target is None else target, margin, min_size):
-        filled = fill_crop(image[window], mask[window])
-        out[window][owned] = filled[owned]
+    for (window, owned), crop in zip(windows, filled, strict=True):
+        out[window][owned] = crop[owned]
     return out
 
 
@@ -115,9 +132,10 @@ class OpenCVInpainter:
     def __init__(self, radius: int = 5) -> None:
         self.radius = radius
         self.margin = 2 * radius + 2
+        self.gap = 2 * self.margin
 
     def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return _fill_windows(image, mask, self.margin, self.fill_crop)
+        return _fill_windows(image, mask, self.margin, self.fill_crop, gap=self.gap)
 
     def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
         """``crop`` with all its holes filled in one call."""
@@ -126,11 +144,16 @@ class OpenCVInpainter:
 
 @INPAINTERS.register("patchmatch")
 class PatchMatchInpainter:
-    """PatchMatch (pypatchmatch): copies patches from the surroundings, so textures carry on."""
+    """PatchMatch (pypatchmatch): copies patches from the surroundings, so textures carry on.
+
+    Its cost grows faster than the window, so holes further apart than ``gap``
+    (about a word space on a poster) get windows of their own, each with
+    ``margin`` pixels of context, and the windows are filled in parallel.
+    """
 
     name = "patchmatch"
 
-    def __init__(self, patch_size: int = 3, margin: int = 48, seed: int = 0) -> None:
+    def __init__(self, patch_size: int = 3, margin: int = 48, gap: int = 24, seed: int = 0) -> None:
         from patchmatch import patch_match
 
         if not patch_match.patchmatch_available:
@@ -138,14 +161,15 @@ class PatchMatchInpainter:
         self._patch_match = patch_match
         self.patch_size = patch_size
         self.margin = margin
+        self.gap = gap
         self.seed = seed
 
     def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return _fill_windows(image, mask, self.margin, self.fill_crop)
+        return _fill_windows(image, mask, self.margin, self.fill_crop, gap=self.gap)
 
     def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
         """``crop`` with all its holes filled in one call."""
-        # the seed is global in the native library: set it before each call for repeatable results
+        # the native library seeds each call's (thread-local) generator from one global seed
         self._patch_match.set_random_seed(self.seed)
         return self._patch_match.inpaint(crop, crop_mask, patch_size=self.patch_size)
 
@@ -193,9 +217,10 @@ class PlaneInpainter:
 
     name = "plane"
     margin = RING_GAP + RING_WIDTH + 1
+    gap = 2 * margin
 
     def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return _fill_windows(image, mask, self.margin, self.fill_crop)
+        return _fill_windows(image, mask, self.margin, self.fill_crop, gap=self.gap)
 
     def fill_crop(self, crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
         """``crop`` with its holes set to the gradient fitted on the ring around them."""
@@ -235,7 +260,7 @@ class AutoInpainter:
             targets[choose_engine(image[window], mask[window], self.texture_threshold)][window] |= owned
         out = image
         for name, engine in self._engines.items():
-            out = _fill_windows(out, mask, engine.margin, engine.fill_crop, target=targets[name])
+            out = _fill_windows(out, mask, engine.margin, engine.fill_crop, target=targets[name], gap=engine.gap)
         return out
 
 
