@@ -37,7 +37,6 @@ colour and no shadow.)
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import shutil
@@ -71,7 +70,7 @@ from layerize.scene import (
     TextShadow,
     TextStroke,
     TextStyle,
-    encode_png,
+    png_bytes,
 )
 
 from ._common import line_endpoints, outline_width, shape_paint
@@ -104,11 +103,6 @@ def rotated_about(x: float, y: float, cx: float, cy: float, degrees: float) -> t
     a = math.radians(degrees)
     dx, dy = x - cx, y - cy
     return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """The PNG the scene JSON stores for ``image`` (deterministic for identical pixels)."""
-    return base64.b64decode(encode_png(image).partition(",")[2])
 
 
 def _rgb(color: str) -> RGBColor:

@@ -44,7 +44,7 @@ from .config import (
 from .errors import ConfigError, ImageApiError, InputError
 from .files import atomic_write_bytes
 from .pipeline import analyze
-from .scene import ImageObject, Provenance, Scene
+from .scene import ImageObject, Provenance, Scene, png_bytes
 
 log = logging.getLogger(_package)
 
@@ -467,12 +467,6 @@ def find_object(scene: Scene, layer: str) -> int:
     raise InputError(layer, f"no object layer with this name or id (object layers: {objects})")
 
 
-def _png(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _object_pixels(node: ImageObject) -> tuple[Image.Image, tuple[int, int]]:
     """An object's RGBA pixels scaled to its box, and the box's integer top-left corner."""
     left, top = round(node.box.x0), round(node.box.y0)
@@ -512,7 +506,7 @@ def _edit_region(scene: Scene, index: int, margin: float) -> tuple[bytes, bytes,
         rgb = region.crop((left - x0, top - y0, left - x0 + w, top - y0 + h))
         return Image.merge("RGBA", (*rgb.split(), pixels.getchannel("A")))
 
-    return _png(flat.crop((x0, y0, x1, y1))), _png(mask), cut
+    return png_bytes(flat.crop((x0, y0, x1, y1))), png_bytes(mask), cut
 
 
 def regenerate(scene: Scene, layer: str, prompt: str, *, config: str | Path | Config | None = None,

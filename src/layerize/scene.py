@@ -34,11 +34,16 @@ READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 added text effects and vertical text; 
 SCHEMA_ID = f"https://layerize.dev/schema/scene-{SCHEMA_VERSION}.json"
 
 
-def encode_png(image: Image.Image) -> str:
-    """PNG data URI of an image (deterministic for identical pixels)."""
+def png_bytes(image: Image.Image) -> bytes:
+    """The PNG file of an image (deterministic for identical pixels)."""
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+def encode_png(image: Image.Image) -> str:
+    """PNG data URI of an image (deterministic for identical pixels)."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
 def _decode_image(value: Any, info: ValidationInfo) -> Image.Image:
