@@ -12,7 +12,7 @@ is read from the line ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from .fonts import FontCatalogue, FontFace, load_font
 from .ocr import OcrLine
-from .render import column_advance, line_advance, render_block, rgb_to_hex
+from .render import alpha_over, column_advance, line_advance, render_block, rgb_to_hex
 from .scene import Box, Provenance, TextBlock, TextLine, TextStyle
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
@@ -477,7 +477,8 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
 
 # ---------------------------------------------------------------- paragraphs
 
-def _color_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+def color_distance(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
+    """Euclidean distance of two RGB colours."""
     return float(np.linalg.norm(np.subtract(a, b, dtype=np.float64)))
 
 
@@ -492,7 +493,7 @@ def _continues(group: list[MeasuredLine], line: MeasuredLine) -> bool:
         return False
     a, b = prev.best, line.best
     size = max(a.size, b.size)
-    if abs(a.size - b.size) > 0.2 * size or _color_distance(prev.color, line.color) > 48:
+    if abs(a.size - b.size) > 0.2 * size or color_distance(prev.color, line.color) > 48:
         return False
     vertical = line.vertical  # columns follow each other right to left, lines top to bottom
 
@@ -662,15 +663,13 @@ def _overlap(observed: np.ndarray, origin: tuple[int, int], rendered: tuple[Imag
     if rendered is None:
         return 0.0
     image, (left, top) = rendered
-    alpha = np.asarray(image.getchannel("A"), np.float32) / 255.0
     ox, oy = origin
     x0, y0 = min(ox, left), min(oy, top)
-    x1 = max(ox + observed.shape[1], left + alpha.shape[1])
-    y1 = max(oy + observed.shape[0], top + alpha.shape[0])
+    x1 = max(ox + observed.shape[1], left + image.width)
+    y1 = max(oy + observed.shape[0], top + image.height)
     a = np.zeros((y1 - y0, x1 - x0), np.float32)
-    b = np.zeros_like(a)
     a[oy - y0:oy - y0 + observed.shape[0], ox - x0:ox - x0 + observed.shape[1]] = observed
-    b[top - y0:top - y0 + alpha.shape[0], left - x0:left - x0 + alpha.shape[1]] = alpha
+    b = alpha_over(rendered, (x0, y0), a.shape)
     union = np.maximum(a, b).sum()
     return float(np.minimum(a, b).sum() / union) if union > 0 else 0.0
 

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from .analyze import background_model
-from .render import hex_to_rgb, ink_box, render_block, rgb_to_hex
+from .analyze import background_model, color_distance
+from .render import alpha_over, hex_to_rgb, ink_box, render_block, rgb_to_hex
 from .scene import Gradient, TextBlock, TextShadow, TextStroke
 
 EFFECT_MIN_FIDELITY = 0.6
@@ -59,26 +58,9 @@ class _Window:
     origin: tuple[int, int]
 
 
-def _alpha_over(rendered: tuple[Image.Image, tuple[int, int]] | None, origin: tuple[int, int],
-                shape: tuple[int, int]) -> np.ndarray:
-    """A render's alpha (0..1) over the canvas window at ``origin`` of ``shape``; zero where it draws nothing."""
-    alpha = np.zeros(shape, np.float32)
-    if rendered is None:
-        return alpha
-    layer, (left, top) = rendered
-    x0, y0 = origin
-    x1, y1 = x0 + shape[1], y0 + shape[0]
-    gx0, gy0 = max(x0, left), max(y0, top)
-    gx1, gy1 = min(x1, left + layer.width), min(y1, top + layer.height)
-    if gx1 > gx0 and gy1 > gy0:
-        glyphs = np.asarray(layer.getchannel("A"), np.float32) / 255.0
-        alpha[gy0 - y0:gy1 - y0, gx0 - x0:gx1 - x0] = glyphs[gy0 - top:gy1 - top, gx0 - left:gx1 - left]
-    return alpha
-
-
 def _glyph_alpha(block: TextBlock, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
     """The block's render (no shadow) as coverage over the window at ``origin`` of ``shape``."""
-    return _alpha_over(render_block(block, shadow=False), origin, shape)
+    return alpha_over(render_block(block, shadow=False), origin, shape)
 
 
 def _window(block: TextBlock, image: np.ndarray, pad: int) -> _Window | None:
@@ -95,10 +77,6 @@ def _window(block: TextBlock, image: np.ndarray, pad: int) -> _Window | None:
     ring = max(2, min(pad // 3, (y1 - y0) // 4, (x1 - x0) // 4))
     return _Window(pixels, background_model(pixels, ring), _glyph_alpha(block, (x0, y0), (y1 - y0, x1 - x0)),
                    (x0, y0))
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(np.subtract(a, b, dtype=np.float64)))
 
 
 # ---------------------------------------------------------------- gradient fill
@@ -138,7 +116,7 @@ def measure_gradient(block: TextBlock, window: _Window) -> Gradient | None:
     centre = np.array([xs.mean(), ys.mean()])  # the ramp read where the box's extreme corners project
     start = np.append(centre + direction * (along.min() - centre @ direction), 1.0) @ coef
     end = np.append(centre + direction * (along.max() - centre @ direction), 1.0) @ coef
-    if _distance(start, end) < GRADIENT_MIN_CONTRAST:
+    if color_distance(start, end) < GRADIENT_MIN_CONTRAST:
         return None
     angle = float(np.degrees(np.arctan2(direction[1], direction[0]))) + block.rotation
     return Gradient(start=rgb_to_hex(start), end=rgb_to_hex(end), angle=round(angle, 1))
@@ -158,9 +136,9 @@ def measure_stroke(block: TextBlock, window: _Window) -> TextStroke | None:
     color = np.median(window.pixels[near], axis=0)
     backdrop = np.median(window.background[near], axis=0)
     fill = np.array(hex_to_rgb(block.style.color), np.float64)
-    if _distance(color, backdrop) < STROKE_MIN_CONTRAST or _distance(color, fill) < STROKE_MIN_CONTRAST:
+    if color_distance(color, backdrop) < STROKE_MIN_CONTRAST or color_distance(color, fill) < STROKE_MIN_CONTRAST:
         return None
-    matches = np.linalg.norm(window.pixels - color, axis=2) <= 0.5 * _distance(color, backdrop)
+    matches = np.linalg.norm(window.pixels - color, axis=2) <= 0.5 * color_distance(color, backdrop)
     if matches[near].mean() < STROKE_MIN_AROUND:
         return None
     # width: the stroke's mean coverage summed over one-pixel rings outside the glyphs
@@ -306,5 +284,5 @@ def effects_mask(shape: tuple[int, int], blocks: list[TextBlock], threshold: flo
     mask = np.zeros(shape, bool)
     for block in blocks:
         if block.style.stroke is not None or block.style.shadow is not None:
-            mask |= _alpha_over(render_block(block), (0, 0), shape) > threshold
+            mask |= alpha_over(render_block(block), (0, 0), shape) > threshold
     return mask

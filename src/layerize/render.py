@@ -253,3 +253,20 @@ def ink_box(block: TextBlock, shadow: bool = False) -> Box | None:
         return None
     image, (left, top) = rendered
     return Box(x0=left, y0=top, x1=left + image.width, y1=top + image.height)
+
+
+def alpha_over(rendered: tuple[Image.Image, tuple[int, int]] | None, origin: tuple[int, int],
+              shape: tuple[int, int]) -> np.ndarray:
+    """A render's alpha (0..1) over the canvas window at ``origin`` of ``shape``; zero where it draws nothing."""
+    alpha = np.zeros(shape, np.float32)
+    if rendered is None:
+        return alpha
+    layer, (left, top) = rendered
+    x0, y0 = origin
+    x1, y1 = x0 + shape[1], y0 + shape[0]
+    gx0, gy0 = max(x0, left), max(y0, top)
+    gx1, gy1 = min(x1, left + layer.width), min(y1, top + layer.height)
+    if gx1 > gx0 and gy1 > gy0:
+        glyphs = np.asarray(layer.getchannel("A"), np.float32) / 255.0
+        alpha[gy0 - y0:gy1 - y0, gx0 - x0:gx1 - x0] = glyphs[gy0 - top:gy1 - top, gx0 - left:gx1 - left]
+    return alpha
