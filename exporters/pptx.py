@@ -59,7 +59,8 @@ from pptx.shapes.shapetree import SlideShapes
 from pptx.text.text import _Run
 from pptx.util import Emu
 
-from layerize.render import place_lines
+from layerize.config import ExportConfig
+from layerize.render import align_offset, place_lines
 from layerize.scene import (
     Box,
     Gradient,
@@ -89,7 +90,7 @@ def text_box_geometry(block: TextBlock) -> tuple[float, float, float, float]:
     """``(left, top, width, height)`` in canvas px of the unrotated text box of ``block``."""
     style = block.style
     length = max(line.advance for line in place_lines(block))  # of the longest line or column
-    start = {"center": length / 2, "right": length}.get(style.align, 0.0)
+    start = align_offset(style.align, length)
     depth = style.line_height_px * len(block.lines)
     first = style.line_height_px - CELL_DESCENT_EM * style.size_px  # top (vertical: right) edge to the first baseline
     if block.orientation == "vertical":
@@ -123,11 +124,15 @@ class PptxExporter:
 
     name = "pptx"
     extensions = ("pptx",)
+    cannot_carry = {
+        "text.run_color": "the block's colour", "text.run_weight": "the block's weight",
+        "text.run_italic": "the block's slant",
+    }
 
     slow_preview = True  # LibreOffice takes seconds to start
 
-    def __init__(self, long_side_emu: int = 12_192_000) -> None:
-        self.long_side_emu = long_side_emu
+    def __init__(self, cfg: ExportConfig | None = None) -> None:
+        self.long_side_emu = (cfg or ExportConfig()).pptx.long_side_emu
 
     def preview(self, path: Path) -> Image.Image | None:
         """The deck as LibreOffice draws it (through PDF and pdftoppm); None when either is not installed."""
@@ -154,7 +159,7 @@ class PptxExporter:
             if isinstance(node, TextBlock):
                 slide.add_text(node)
             elif isinstance(node, ImageObject):
-                slide.add_picture(node.name, node.image, node.box)
+                slide.add_picture(node.layer_name, node.image, node.box)
             else:
                 slide.add_shape(node)
         buf = io.BytesIO()
@@ -219,7 +224,7 @@ class SlideBuilder:
         style = shape._element.find(qn("p:style"))
         if style is not None:
             shape._element.remove(style)
-        shape.name = node.name
+        shape.name = node.layer_name
 
     def add_text(self, block: TextBlock) -> None:
         """One text box for ``block``, a paragraph per line (see the module notes)."""
@@ -228,7 +233,7 @@ class SlideBuilder:
         cx, cy = rotated_about(left + width / 2, top + height / 2, block.x, block.baseline, block.rotation)
         box = self.shapes.add_textbox(self.emu(cx - width / 2), self.emu(cy - height / 2),
                                       self.emu(width), self.emu(height))
-        box.name = block.name
+        box.name = block.layer_name
         box.rotation = -block.rotation % 360
         frame = box.text_frame
         frame.auto_size = MSO_AUTO_SIZE.NONE

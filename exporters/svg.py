@@ -32,6 +32,7 @@ import svgwrite
 from PIL import Image
 from svgwrite.base import BaseElement
 
+from layerize.config import ExportConfig
 from layerize.render import gradient_points, ink_box
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, encode_png
 
@@ -172,6 +173,14 @@ class SvgExporter:
 
     name = "svg"
     extensions = ("svg",)
+    cannot_carry = {
+        "text.run_color": "the block's colour", "text.run_weight": "the block's weight",
+        "text.run_italic": "the block's slant",
+    }
+    slow_preview = False
+
+    def __init__(self, cfg: ExportConfig | None = None) -> None:
+        """No options yet (``[export.svg]`` is empty)."""
 
     def preview(self, path: Path) -> Image.Image:
         """The file as resvg (an independent SVG renderer, with the system fonts) draws it."""

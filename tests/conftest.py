@@ -33,7 +33,7 @@ def text_block(id: str, lines: list[str], x: float, baseline: float, size: float
                       size_px=size, weight=face.weight, color=color, align=align,
                       line_height_px=size * 1.25)
     placeholder = Box(x0=x, y0=baseline - size, x1=x + 1, y1=baseline)
-    block = TextBlock(id=id, name=f"Text: {lines[0]}", lines=[TextLine(text=t, box=placeholder) for t in lines],
+    block = TextBlock(id=id, lines=[TextLine(text=t, box=placeholder) for t in lines],
                       style=style, x=x, baseline=baseline, rotation=rotation,
                       provenance=Provenance(engine="test", confidence=1.0))
     from layerize.render import ink_box

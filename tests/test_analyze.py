@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 import layerize
-from layerize.analyze import background_model, ink_coverage
 from layerize.render import ink_box
+from layerize.text.ink import background_model, ink_coverage
 
 
 def _by_text(scene: layerize.Scene) -> dict[str, layerize.scene.TextBlock]:
@@ -43,8 +43,8 @@ def _check_against_truth(scene: layerize.Scene, design: designs.Design) -> None:
 
 def test_poster_text_comes_back_with_its_typography(poster_scene, poster_design):
     _check_against_truth(poster_scene, poster_design)
-    assert poster_scene.texts[0].name == "Title: Fresh Coffee"
-    assert any(b.name == "Price: $19.99" for b in poster_scene.texts)
+    assert poster_scene.texts[0].layer_name == "Title: Fresh Coffee" and poster_scene.texts[0].role == "title"
+    assert any(b.layer_name == "Price: $19.99" for b in poster_scene.texts)
 
 
 def test_textured_background_design(tmp_path):
@@ -125,7 +125,7 @@ def test_turned_tracked_italic_and_chinese_text(typography_scene):
 def test_restore_spaces_between_tracked_capitals():
     from PIL import ImageDraw, ImageFont
 
-    from layerize.analyze import restore_spaces
+    from layerize.text.ink import restore_spaces
 
     font = ImageFont.truetype(designs.font_path("DejaVuSans-Bold.ttf"), 40)
 
@@ -210,8 +210,8 @@ def test_outline_and_shadow_are_erased_from_the_plate(effects_scene):
 
 
 def test_columns_are_joined_and_told_from_lines():
-    from layerize.analyze import is_column, join_columns
-    from layerize.ocr import OcrLine
+    from layerize.text.columns import is_column, join_columns
+    from layerize.text.ocr import OcrLine
 
     def line(text: str, x0: float, y0: float, x1: float, y1: float) -> OcrLine:
         return OcrLine(text, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), 0.99)
@@ -227,8 +227,8 @@ def test_columns_are_joined_and_told_from_lines():
 
 
 def test_cjk_faces_of_collections_are_chosen_by_language():
-    from layerize.analyze import suits
     from layerize.fonts import catalogue
+    from layerize.text.matching import suits
 
     faces = {face.family: face for face in catalogue().faces if face.family.startswith("Noto Sans CJK")}
     if {"Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR"} - set(faces):

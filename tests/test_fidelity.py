@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 from psd_tools import PSDImage
 
-from layerize.fidelity import compare, export_fidelity, psnr, ssim
+from layerize.export.fidelity import compare, export_fidelity, psnr, ssim
 
 
 def _picture() -> Image.Image:

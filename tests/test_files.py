@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from layerize.errors import InputError
-from layerize.files import atomic_path, read_image
+from layerize.files import atomic_path
+from layerize.reading import read_image
 
 
 def _reference() -> np.ndarray:

@@ -32,7 +32,8 @@ import layerize
 from layerize.cli import main
 from layerize.config import Config, GenerateConfig, load_config
 from layerize.errors import ConfigError, ImageApiError
-from layerize.imagegen import ImageClient, ImageRequest, estimate_cost, load_template
+from layerize.generate.client import ImageClient, ImageRequest, estimate_cost
+from layerize.generate.templates import load_template
 from layerize.scene import Scene
 
 KEY = "sk-test-secret-123"

@@ -8,19 +8,14 @@ import cv2
 import numpy as np
 import pytest
 
-from layerize import inpaint
 from layerize.config import InpaintConfig
 from layerize.errors import EngineError
-from layerize.inpaint import (
-    INPAINTERS,
-    AutoInpainter,
-    LamaInpainter,
-    OpenCVInpainter,
-    PatchMatchInpainter,
-    choose_engine,
-    erase,
-    inpainter_from_config,
-)
+from layerize.inpaint import erase, windows
+from layerize.inpaint.auto import AutoInpainter, choose_engine
+from layerize.inpaint.lama import LamaInpainter
+from layerize.inpaint.opencv import OpenCVInpainter
+from layerize.inpaint.patchmatch import GAP, MARGIN, PatchMatchInpainter
+from layerize.registry import INPAINTERS
 
 SIZE = 160
 
@@ -108,9 +103,9 @@ def dynamic_lama(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine(request: pytest.FixtureRequest, static_lama: Path, dynamic_lama: Path) -> object:
     """Every built-in engine, LaMa on the tiny models."""
     if request.param == "lama-static":
-        return LamaInpainter(static_lama)
+        return LamaInpainter(InpaintConfig(lama_weights=str(static_lama)))
     if request.param == "lama-dynamic":
-        return LamaInpainter(dynamic_lama)
+        return LamaInpainter(InpaintConfig(lama_weights=str(dynamic_lama)))
     return INPAINTERS.create(request.param)
 
 
@@ -139,9 +134,9 @@ def test_windows_filled_in_parallel_equal_one_at_a_time(engine: object, monkeypa
     """Many separate holes, so many windows run at once: the result must not depend on the threads."""
     image = noise(240, 480)
     mask = text_mask(240, 480, [40, 100, 160, 220], scale=0.6)
-    monkeypatch.setattr(inpaint, "THREADS", 1)
+    monkeypatch.setattr(windows, "THREADS", 1)
     serial = erase(image, mask, engine)
-    monkeypatch.setattr(inpaint, "THREADS", 4)
+    monkeypatch.setattr(windows, "THREADS", 4)
     assert all(np.array_equal(erase(image, mask, engine), serial) for _ in range(3))
 
 
@@ -152,12 +147,13 @@ def test_patchmatch_gives_each_word_a_window_with_full_context() -> None:
     mask = np.zeros((200, 400), bool)
     mask[80:120, 60:160] = True   # a word
     mask[80:120, 190:300] = True  # the next word, 30 px along the line
-    engine = PatchMatchInpainter(margin=48, gap=24)
-    windows = inpaint._windows(mask, engine.margin, gap=engine.gap)
-    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w, _ in windows] == [(32, 168, 12, 208),
-                                                                                    (32, 168, 142, 348)]
-    assert sum(int(owned.sum()) for _, owned in windows) == int(mask.sum())
-    assert len(inpaint._windows(mask, engine.margin)) == 1  # the default: holes within twice the margin share one
+    assert (MARGIN, GAP) == (48, 24)
+    engine = PatchMatchInpainter()
+    found = windows.windows(mask, engine.margin, gap=engine.gap)
+    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w, _ in found] == [(32, 168, 12, 208),
+                                                                                  (32, 168, 142, 348)]
+    assert sum(int(owned.sum()) for _, owned in found) == int(mask.sum())
+    assert len(windows.windows(mask, engine.margin)) == 1  # the default: holes within twice the margin share one
 
 @pytest.mark.parametrize("name", ["opencv", "auto"])
 def test_flat_background_is_restored(name: str) -> None:
@@ -221,10 +217,10 @@ def test_lama_needs_weights(tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="needs the path of a LaMa ONNX model"):
         INPAINTERS.create("lama")
     with pytest.raises(EngineError, match="weights file not found"):
-        erase(flat(), MASK, "lama", weights=tmp_path / "missing.onnx")
+        erase(flat(), MASK, "lama", InpaintConfig(lama_weights=str(tmp_path / "missing.onnx")))
     with pytest.raises(EngineError, match="cannot load"):
         (tmp_path / "broken.onnx").write_bytes(b"not a model")
-        INPAINTERS.create("lama", weights=tmp_path / "broken.onnx")
+        INPAINTERS.create("lama", InpaintConfig(lama_weights=str(tmp_path / "broken.onnx")))
 
 
 def test_lama_static_model_fills_windows_at_its_size(static_lama: Path) -> None:
@@ -232,7 +228,8 @@ def test_lama_static_model_fills_windows_at_its_size(static_lama: Path) -> None:
     mask = np.zeros(image.shape[:2], bool)
     mask[20:40, 30:50] = True      # fits a 64x64 window: no resizing, exact fill
     mask[120:190, 150:280] = True  # larger than the model: resized down and back
-    lama = LamaInpainter(static_lama, margin=8)
+    lama = LamaInpainter(InpaintConfig(lama_weights=str(static_lama)))
+    lama.margin = 8
     assert lama.size == (64, 64)
     out = lama.fill(image, mask)
     assert (out[20:40, 30:50] == 128).all()  # 0.5 in 0..1
@@ -243,7 +240,7 @@ def test_lama_static_model_fills_windows_at_its_size(static_lama: Path) -> None:
 def test_lama_dynamic_model_pads_to_multiples_of_8(dynamic_lama: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     image = noise(101, 83)
     mask = text_mask(101, 83, [40], scale=0.5)
-    lama = LamaInpainter(dynamic_lama)
+    lama = LamaInpainter(InpaintConfig(lama_weights=str(dynamic_lama)))
     assert lama.size is None
     shapes: list[tuple[int, ...]] = []
     run = lama._session.run
@@ -261,16 +258,20 @@ def test_lama_dynamic_model_pads_to_multiples_of_8(dynamic_lama: Path, monkeypat
 
 # --- config -----------------------------------------------------------------------------------------
 
+def _from_config(cfg: InpaintConfig) -> object:
+    return INPAINTERS.create(cfg.engine, cfg)
+
+
 def test_inpainter_from_config(static_lama: Path) -> None:
-    auto = inpainter_from_config(InpaintConfig(texture_threshold=20))
+    auto = _from_config(InpaintConfig(texture_threshold=20))
     assert isinstance(auto, AutoInpainter) and auto.texture_threshold == 20
-    assert isinstance(inpainter_from_config(InpaintConfig(engine="opencv")), OpenCVInpainter)
-    lama = inpainter_from_config(InpaintConfig(engine="lama", lama_weights=str(static_lama)))
+    assert isinstance(_from_config(InpaintConfig(engine="opencv")), OpenCVInpainter)
+    lama = _from_config(InpaintConfig(engine="lama", lama_weights=str(static_lama)))
     assert isinstance(lama, LamaInpainter)
     with pytest.raises(EngineError, match="lama_weights"):
-        inpainter_from_config(InpaintConfig(engine="lama"))
+        _from_config(InpaintConfig(engine="lama"))
     with pytest.raises(EngineError, match="unknown inpainter"):
-        inpainter_from_config(InpaintConfig(engine="nope"))
+        _from_config(InpaintConfig(engine="nope"))
 
 
 # --- timing (printed, not asserted) -----------------------------------------------------------------

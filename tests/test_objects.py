@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from layerize.config import Config, ObjectsConfig
+from layerize.objects import ObjectHint, segment
+from layerize.objects.base import guided_filter
 from layerize.pipeline import analyze
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock
-from layerize.segment import ObjectHint, guided_filter, segment
 
 
 def _iou(a: Box, b: tuple[float, float, float, float]) -> float:

@@ -91,7 +91,7 @@ def test_shapes_are_native_autoshapes(scene_with_shapes: Scene, tmp_path: Path) 
 def test_every_block_is_one_live_text_box(scene: Scene, tmp_path: Path) -> None:
     shapes = shapes_by_name(write(scene, tmp_path / "a.pptx"))
     for block in scene.texts:
-        box = shapes[block.name]
+        box = shapes[block.layer_name]
         frame = box.text_frame
         assert frame.text == block.text
         assert len(frame.paragraphs) == len(block.lines)
@@ -131,10 +131,10 @@ def test_text_boxes_put_the_anchor_on_the_first_baseline(scene: Scene, tmp_path:
     scene = scene.model_copy(update={"nodes": scene.nodes + [rotated]})
     shapes = shapes_by_name(write(scene, tmp_path / "a.pptx"))
     for block in scene.texts:
-        box = shapes[block.name]
+        box = shapes[block.layer_name]
         assert box.rotation == pytest.approx(-block.rotation % 360)
         assert anchor_of(box, block) == pytest.approx((block.x, block.baseline), abs=0.01)
-    assert shapes[rotated.name].rotation == pytest.approx(330)
+    assert shapes[rotated.layer_name].rotation == pytest.approx(330)
 
 
 def test_vertical_text_is_an_east_asian_vertical_box(scene: Scene, tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_vertical_text_is_an_east_asian_vertical_box(scene: Scene, tmp_path: Pat
               vertical(text_block("text-vr", ["右寄せ"], 500, 60, size=30, align="right", rotation=25))]
     shapes = shapes_by_name(write(scene.model_copy(update={"nodes": blocks}), tmp_path / "a.pptx"))
     for block in blocks:
-        box = shapes[block.name]
+        box = shapes[block.layer_name]
         assert box.text_frame._txBody.bodyPr.get("vert") == "eaVert"
         assert [p.alignment for p in box.text_frame.paragraphs] == [ALIGN[block.style.align]] * len(block.lines)
         assert px(box.width) == pytest.approx(block.style.line_height_px * len(block.lines), abs=0.01)
@@ -157,7 +157,7 @@ def test_text_effects_are_run_properties(scene: Scene, tmp_path: Path) -> None:
         "gradient": Gradient(start="#ffff00", end="#00a000", angle=120),
         "stroke": TextStroke(color="#000080", width_px=3),
         "shadow": TextShadow(color="#800000", opacity=0.6, dx=-5, dy=7, blur_px=3)})})
-    box = shapes_by_name(write(scene.model_copy(update={"nodes": [block]}), tmp_path / "a.pptx"))[block.name]
+    box = shapes_by_name(write(scene.model_copy(update={"nodes": [block]}), tmp_path / "a.pptx"))[block.layer_name]
     for para in box.text_frame.paragraphs:
         run = para.runs[0]
         rpr = run._r.rPr

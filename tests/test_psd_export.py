@@ -20,7 +20,9 @@ from psd_tools import PSDImage
 from psd_tools.constants import BlendMode, GradientType, StrokeFillType, StrokePosition, Tag, WritingDirection
 
 from layerize import export
-from layerize.render import hex_to_rgb, render_block, style_font
+from layerize.config import ExportConfig
+from layerize.primitives.color import hex_to_rgb
+from layerize.render import render_block, style_font
 from layerize.scene import (
     Background,
     Box,
@@ -106,7 +108,7 @@ def test_groups_by_kind_background_locked_reference_hidden(full_scene: Scene, ps
     shapes, objects, text = psd[1], psd[2], psd[3]
     assert [layer.name for layer in shapes] == ["Shape: ring", "Shape: ring (stroke)", "Shape: rule", "Shape: card"]
     assert [layer.name for layer in objects] == ["Product"]
-    assert [layer.name for layer in text] == [node.name for node in full_scene.texts]
+    assert [layer.name for layer in text] == [node.layer_name for node in full_scene.texts]
     assert {layer.kind for layer in shapes} == {"shape"} and {layer.kind for layer in text} == {"type"}
     background, reference = psd[0], psd[-1]
     assert background.kind == "pixel" and background.is_visible()
@@ -296,11 +298,11 @@ def test_background_option(scene: Scene, tmp_path: Path) -> None:
     scene = scene.model_copy(update={"background": Background(image=plate, provenance=PROV)})
     transparent = PSDImage.open(export(scene, tmp_path / "t.psd"))
     assert transparent.topil().mode == "RGBA" and transparent.topil().getpixel((10, 10))[3] == 0
-    white = PSDImage.open(export(scene, tmp_path / "w.psd", background="white"))
+    white = PSDImage.open(export(scene, tmp_path / "w.psd", config=ExportConfig(psd={"background": "white"})))
     assert white.topil().mode == "RGB" and white.topil().getpixel((10, 10)) == (255, 255, 255)
     assert white[0].topil().getpixel((10, 10))[:3] == (255, 255, 255)
     with pytest.raises(Exception, match="background"):
-        PsdExporter(background="grey")
+        ExportConfig(psd={"background": "grey"})
 
 
 def test_config_passes_the_background_option(scene: Scene, tmp_path: Path) -> None:
@@ -454,7 +456,7 @@ def test_ag_psd_reads_text_effects_and_vertical_text(styled_scene: Scene, styled
         " text: l.text && { text: l.text.text, orientation: l.text.orientation, shape: l.text.shapeType } })"))
     ag = {layer["name"]: layer for layer in ag_layers}
     title, columns = styled_scene.texts
-    effects = ag[title.name]["effects"]
+    effects = ag[title.layer_name]["effects"]
     assert effects["scale"] == 1 and not effects.get("disabled")
     (shadow,), (gradient,), (stroke,) = effects["dropShadow"], effects["gradientOverlay"], effects["stroke"]
     assert all(effect["enabled"] for effect in (shadow, gradient, stroke))
@@ -467,8 +469,8 @@ def test_ag_psd_reads_text_effects_and_vertical_text(styled_scene: Scene, styled
     assert (gradient["type"], gradient["angle"], gradient["align"]) == ("linear", -90, True)
     assert [stop["color"] for stop in gradient["gradient"]["colorStops"]] == [{"r": 255, "g": 0, "b": 0},
                                                                              {"r": 0, "g": 0, "b": 255}]
-    assert ag[columns.name]["text"] == {"text": "ABC\nDE", "orientation": "vertical", "shape": "point"}
-    assert ag[columns.name].get("effects") is None
+    assert ag[columns.layer_name]["text"] == {"text": "ABC\nDE", "orientation": "vertical", "shape": "point"}
+    assert ag[columns.layer_name].get("effects") is None
 
 
 def _assert_same_picture(path: Path, expected: np.ndarray, mean: float = 0.5) -> None:

@@ -25,7 +25,8 @@ from psd_tools import PSDImage
 from psd_tools.constants import Tag
 from psd_tools.psd.tagged_blocks import TaggedBlock
 
-from layerize.errors import ConfigError
+from layerize.config import ExportConfig
+from layerize.primitives.compose import on_white
 from layerize.render import render_block
 from layerize.scene import ImageObject, Scene, Shape, TextBlock
 
@@ -65,18 +66,13 @@ def text_layer(block: TextBlock) -> Layer:
     image, offset = rendered or (Image.new("RGBA", (1, 1), (0, 0, 0, 0)), (round(block.x), round(block.baseline)))
     tysh = TaggedBlock(key=Tag.TYPE_TOOL_OBJECT_SETTING, data=build_type_tool(block))
     if not has_effects(block):
-        return Layer(block.name, image, offset, blocks=(tysh,))
-    return Layer(block.name, image, offset, blocks=(tysh, effects_block(block)), styled=render_block(block))
+        return Layer(block.layer_name, image, offset, blocks=(tysh,))
+    return Layer(block.layer_name, image, offset, blocks=(tysh, effects_block(block)), styled=render_block(block))
 
 
 def object_layer(obj: ImageObject) -> Layer:
     """An object's RGBA pixels, scaled to its box if they differ, cropped to what shows."""
-    left, top = round(obj.box.x0), round(obj.box.y0)
-    size = (max(1, round(obj.box.x1) - left), max(1, round(obj.box.y1) - top))
-    image = obj.image.convert("RGBA")
-    if image.size != size:
-        image = image.resize(size, Image.LANCZOS)
-    return Layer(obj.name, *_cropped(image, (left, top)))
+    return Layer(obj.layer_name, *_cropped(*obj.placed()))
 
 
 def shape_layers(shape: Shape, size: tuple[int, int]) -> list[Layer]:
@@ -117,9 +113,8 @@ def group_nodes(scene: Scene) -> list[Group]:
 def scene_tree(scene: Scene, background: Background = "transparent") -> Tree:
     """The document's layers and groups, bottom to top (see the module notes)."""
     plate = scene.background.image
-    if background == "white" and "A" in plate.getbands():
-        plate = Image.alpha_composite(Image.new("RGBA", plate.size, (255, 255, 255, 255)),
-                                      plate.convert("RGBA")).convert("RGB")
+    if background == "white":
+        plate = on_white(plate)
     tree: Tree = [Layer("Background", plate, (0, 0), locked=True)]
     tree.extend(group_nodes(scene))
     if scene.original is not None:
@@ -136,11 +131,12 @@ class PsdExporter:
 
     name = "psd"
     extensions = ("psd", "psb")
+    cannot_carry = {"shape.gradient": "the fill's middle colour"}
 
-    def __init__(self, background: Background = "transparent") -> None:
-        if background not in ("transparent", "white"):
-            raise ConfigError(f"psd background must be 'transparent' or 'white', not {background!r}")
-        self.background = background
+    slow_preview = False
+
+    def __init__(self, cfg: ExportConfig | None = None) -> None:
+        self.background: Background = (cfg or ExportConfig()).psd.background
 
     def write(self, scene: Scene, path: Path) -> None:
         """Write ``scene`` to ``path``: PSB when the name has a .psb extension or the canvas needs it.

@@ -21,7 +21,7 @@ from psd_tools.psd.descriptor import Descriptor, DescriptorBlock, Double
 from psd_tools.psd.tagged_blocks import TaggedBlock
 from psd_tools.psd.vector import ClosedKnotLinked, ClosedPath, InitialFillRule, Path, PathFillRule, VectorMaskSetting
 
-from layerize.render import hex_to_rgb
+from layerize.primitives.color import hex_to_rgb
 from layerize.scene import Shape
 
 from .._common import line_endpoints, shape_paint

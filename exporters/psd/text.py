@@ -38,7 +38,8 @@ from psd_tools.psd.tagged_blocks import TypeToolObjectSetting
 from psd_tools.terminology import Unit
 
 from layerize.fonts import FontFace, catalogue, read_face
-from layerize.render import PlacedLine, Span, hex_to_rgb, ink_box, line_advance, place_lines, style_font
+from layerize.primitives.color import hex_to_rgb
+from layerize.render import PlacedLine, Span, align_offset, ink_box, line_advance, place_lines, style_font
 from layerize.scene import Box, TextBlock, TextStyle
 
 from .effects import without_effects
@@ -139,7 +140,7 @@ def type_frame(block: TextBlock) -> TypeFrame:
     if point:
         return TypeFrame(text, runs, None, (0.0, 0.0))
     height = math.ceil(ascent + len(lines) * block.style.line_height_px + descent)
-    anchor_x = {"left": 0.0, "justify": 0.0, "center": width / 2, "right": float(width)}[block.style.align]
+    anchor_x = align_offset(block.style.align, float(width))
     return TypeFrame(text, runs, (float(width), float(height)), (anchor_x, float(ascent)))
 
 

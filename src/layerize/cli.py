@@ -3,6 +3,10 @@
 ``layerize IMAGE -o out.psd -o out.pptx [--scene s.json]`` analyses once and
 writes every output; ``layerize SCENE.json -o out.svg`` re-exports an edited
 scene graph; ``layerize schema`` prints the scene graph's JSON Schema.
+
+Every failure is one line on standard error, ``layerize: error: ...`` (exit 2
+for bad input, options or configuration; exit 70, ``internal error``, for a
+bug, with the traceback under ``-v``).
 """
 
 from __future__ import annotations
@@ -11,25 +15,105 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, get_args
 
 import click
 from click_default_group import DefaultGroup
 from pydantic import ValidationError
 
 from . import __version__
-from .config import Config, load_config, preset_names
+from .config import Background, Config, Quality, load_config, preset_names
 from .errors import InputError, LayerizeError
-from .exporting import EXPORTERS, export, format_for
-from .fidelity import export_fidelity
-from .imagegen import BACKGROUNDS, QUALITIES, ImageResult, template_names
-from .pipeline import analyze
+from .registry import EXPORTERS, INPAINTERS, OCR_ENGINES, SEGMENTERS, format_for
 from .scene import Scene, json_schema
-from .segment import SEGMENTERS, ObjectHint
+
+EXIT_USAGE, EXIT_INTERNAL = 2, 70  # 70: EX_SOFTWARE, an internal error (sysexits.h)
 
 
-def _load_scene(path: Path) -> Scene:
+class _LineFormatter(logging.Formatter):
+    """Log records as ``layerize: [warning: ]message`` lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = f"{record.levelname.lower()}: " if record.levelno >= logging.WARNING else ""
+        return f"layerize: {level}{record.getMessage()}"
+
+
+class LayerizeGroup(DefaultGroup):
+    """The command group; turns every error, click's usage errors included, into one line."""
+
+    verbose = False
+
+    def main(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("layerize: error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            click.echo(f"layerize: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except LayerizeError as exc:
+            click.echo(f"layerize: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            if LayerizeGroup.verbose:
+                traceback.print_exc()
+            click.echo(f"layerize: internal error: {type(exc).__name__}: {exc} (please report it; -v shows "
+                       "the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _set_logging(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """``-v`` logs each stage; ``-q`` only errors (set before the command runs)."""
+    if param.name == "verbose" and value:
+        LayerizeGroup.verbose = True
+    root = logging.getLogger("layerize")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_LineFormatter())
+        root.addHandler(handler)
+        root.propagate = False
+        root.setLevel(logging.WARNING)
+    if value:
+        root.setLevel(logging.INFO if param.name == "verbose" else logging.ERROR)
+    return value
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command shares: ``--config``, ``-q`` and ``-v``."""
+    for option in reversed((
+        click.option("--config", "config", default="default", show_default=True,
+                     help=f"Preset name ({', '.join(preset_names())}) or a TOML file."),
+        click.option("-q", "--quiet", is_flag=True, callback=_set_logging, help="Print errors only."),
+        click.option("-v", "--verbose", is_flag=True, callback=_set_logging, help="Log each stage."),
+    )):
+        command = option(command)
+    return command
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``-o OUTPUT`` (repeatable) and ``--scene FILE``."""
+    command = click.option("--scene", "scene_path", type=click.Path(path_type=Path),
+                           help="Also write the scene graph as JSON (edit it, then re-export it).")(command)
+    return click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
+                        help="Output file; the format follows the extension (.psd, .pptx, .svg). "
+                             "Repeatable.")(command)
+
+
+def _check_outputs(outputs: tuple[Path, ...], scene_path: Path | None) -> None:
+    """At least one output, each of a known format: checked before any slow work."""
+    if not outputs and scene_path is None:
+        raise click.UsageError("give at least one -o OUTPUT or --scene FILE")
+    for out in outputs:
+        format_for(out)
+
+
+def load_scene(path: Path) -> Scene:
+    """A scene graph file, or an InputError naming it and the first problem."""
     try:
         return Scene.load(path)
     except ValidationError as exc:
@@ -45,10 +129,8 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
     for block in scene.texts:
         style = block.style
         fidelity = f" fidelity {block.fidelity:.2f}" if block.fidelity is not None else ""
-        lines.append(
-            f"  {block.id:<8} {style.font_postscript} {style.size_px:.1f}px {style.color} {style.align}"
-            f"{fidelity} conf {block.provenance.confidence:.2f}  {block.text.splitlines()[0][:50]!r}"
-        )
+        lines.append(f"  {block.id:<8} {style.font_postscript} {style.size_px:.1f}px {style.color} {style.align}"
+                     f"{fidelity} conf {block.provenance.confidence:.2f}  {block.text!r}")
     if scene.metadata.get("text_fidelity") is not None:
         lines.append(f"text fidelity {scene.metadata['text_fidelity']:.3f} (blocks under 0.6 deserve a look)")
     scores = scene.metadata.get("export_fidelity", {})
@@ -59,7 +141,20 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
     return "\n".join(lines)
 
 
-@click.group(cls=DefaultGroup, default="convert", default_if_no_args=False)
+def _finish(scene: Scene, outputs: tuple[Path, ...], scene_path: Path | None, cfg: Config, quiet: bool,
+            start: float, slow_checks: bool = False, before: list[Path] | None = None) -> None:
+    """Write the outputs and the scene file, then print the summary."""
+    from .export import write_outputs
+
+    written = [*(before or []), *write_outputs(scene, outputs, cfg, slow_checks)]
+    if scene_path is not None:
+        scene.save(scene_path)
+        written.append(scene_path)
+    if not quiet:
+        click.echo(_summary(scene, written, time.perf_counter() - start))
+
+
+@click.group(cls=LayerizeGroup, default="convert", default_if_no_args=False)
 @click.version_option(__version__, prog_name="layerize")
 def main() -> None:
     """Turn a flat design image into editable PSD, PPTX and SVG files."""
@@ -67,46 +162,30 @@ def main() -> None:
 
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="Output file; the format follows the extension (.psd, .pptx, .svg). Repeatable.")
-@click.option("--scene", "scene_path", type=click.Path(path_type=Path),
-              help="Also write the scene graph as JSON (edit it, then re-export it).")
-@click.option("--config", "config", default="default", show_default=True,
-              help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
+@output_options
 @click.option("--object", "object_boxes", multiple=True, metavar="X0,Y0,X1,Y1[:LABEL]",
               help="Make what is in this box an object layer, found or not. Repeatable.")
 @click.option("--no-objects", is_flag=True, help="Text only: leave objects and shapes in the background.")
 @click.option("--slow-checks", is_flag=True,
               help="Also score outputs whose redrawing is slow (PPTX, through LibreOffice when installed).")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+@common_options
 def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, config: str,
             object_boxes: tuple[str, ...], no_objects: bool, slow_checks: bool, quiet: bool, verbose: bool) -> None:
     """Analyse SOURCE (an image, or a scene .json to re-export) and write the outputs."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    from .objects import ObjectHint
+    from .pipeline import analyze
+
+    _check_outputs(outputs, scene_path)
+    cfg = load_config(config)
+    if no_objects:
+        cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})
     try:
-        if not outputs and scene_path is None:
-            raise click.UsageError("give at least one -o OUTPUT or --scene FILE")
-        for out in outputs:
-            format_for(out)  # fail on an unknown extension before the slow analysis
-        cfg = load_config(config)
-        if no_objects:
-            cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})
-        try:
-            hints = [ObjectHint.parse(box) for box in object_boxes]
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--object") from None
-        start = time.perf_counter()
-        scene = _load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
-        written = _write_outputs(scene, outputs, cfg, slow_checks)
-        if scene_path is not None:
-            scene.save(scene_path)
-            written.append(scene_path)
-    except LayerizeError as exc:
-        click.echo(f"layerize: error: {exc}", err=True)
-        sys.exit(2)
-    if not quiet:
-        click.echo(_summary(scene, written, time.perf_counter() - start))
+        hints = [ObjectHint.parse(box) for box in object_boxes]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--object") from None
+    start = time.perf_counter()
+    scene = load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
+    _finish(scene, outputs, scene_path, cfg, quiet, start, slow_checks)
 
 
 @main.command()
@@ -117,58 +196,28 @@ def schema() -> None:
 
 @main.command()
 def engines() -> None:
-    """List the registered engines and presets."""
-    from .inpaint import INPAINTERS
-    from .ocr import OCR_ENGINES
+    """List the registered engines, presets and prompt templates."""
+    from .generate import template_names
 
-    click.echo(f"ocr:        {', '.join(OCR_ENGINES.names())}")
-    click.echo(f"inpainters: {', '.join(INPAINTERS.names())}")
-    click.echo(f"segmenters: {', '.join(SEGMENTERS.names())}")
-    click.echo(f"exporters:  {', '.join(EXPORTERS.names())}")
-    click.echo(f"presets:    {', '.join(preset_names())}")
-    click.echo(f"templates:  {', '.join(template_names())}")
-
-
-def _write_outputs(scene: Scene, outputs: tuple[Path, ...], cfg: Config, slow_checks: bool = False) -> list[Path]:
-    """Export ``scene`` to every output with the config's options for its format, and score each file.
-
-    Each output's fidelity (its redrawing against the input) goes into the
-    scene's ``metadata["export_fidelity"]`` under the output's file name.
-    """
-    written = []
-    for out in outputs:
-        written.append(export(scene, out, **cfg.export.get(format_for(out), {})))
-        score = export_fidelity(scene, out, slow=slow_checks)
-        if score is not None:
-            scene.metadata.setdefault("export_fidelity", {})[out.name] = score.as_dict()
-    return written
-
-
-def _confirm_preview(quiet: bool) -> Callable[[ImageResult, Path], None]:
-    """Show the preview; at a terminal, ask before paying for the real image."""
-    def show(result: ImageResult, path: Path) -> None:
-        if not quiet:
-            click.echo(f"preview {path}: {result.describe()}")
-        if sys.stdin.isatty():
-            click.confirm("Generate the full-quality image?", default=True, abort=True)
-    return show
+    for title, registry in (("ocr", OCR_ENGINES), ("inpainters", INPAINTERS), ("segmenters", SEGMENTERS),
+                            ("exporters", EXPORTERS)):
+        click.echo(f"{title + ':':<12}{', '.join(registry.names())}")
+    click.echo(f"{'presets:':<12}{', '.join(preset_names())}")
+    click.echo(f"{'templates:':<12}{', '.join(template_names())}")
 
 
 @main.command()
 @click.argument("prompt")
-@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="Output file (.psd, .pptx, .svg); the raw image is saved beside the first. Repeatable.")
-@click.option("--scene", "scene_path", type=click.Path(path_type=Path), help="Also write the scene graph as JSON.")
+@output_options
 @click.option("--size", help="WIDTHxHEIGHT in multiples of 16 (e.g. 1024x1536), or auto; default: the template's.")
-@click.option("--quality", type=click.Choice(QUALITIES), help="Default: the config's (medium).")
+@click.option("--quality", type=click.Choice(get_args(Quality)),
+              help="Default: the config's (medium).")
 @click.option("--model", help="Image model; default: the config's (gpt-image-2).")
-@click.option("--background", type=click.Choice(BACKGROUNDS), help="Default: the config's (opaque).")
+@click.option("--background", type=click.Choice(get_args(Background)),
+              help="Default: the config's (opaque).")
 @click.option("--template", help="Prompt template (poster, infographic, slide, product, text-free) or a TOML file.")
 @click.option("--preview", is_flag=True, help="Make a cheap low-quality preview first, then the real image.")
-@click.option("--config", "config", default="default", show_default=True,
-              help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+@common_options
 def generate(prompt: str, outputs: tuple[Path, ...], scene_path: Path | None, size: str | None,
              quality: str | None, model: str | None, background: str | None, template: str | None,
              preview: bool, config: str, quiet: bool, verbose: bool) -> None:
@@ -178,32 +227,27 @@ def generate(prompt: str, outputs: tuple[Path, ...], scene_path: Path | None, si
     OpenAI-compatible proxy. The raw image is saved as NAME.raw.png (or .jpg,
     .webp) beside the first output.
     """
-    from .imagegen import generate as generate_design
+    from .generate import generate as generate_design
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
-    try:
-        if not outputs and scene_path is None:
-            raise click.UsageError("give at least one -o OUTPUT or --scene FILE")
-        for out in outputs:
-            format_for(out)
-        cfg = load_config(config)
-        start = time.perf_counter()
-        first = (outputs or (scene_path,))[0]
-        made = generate_design(prompt, first.with_suffix(".raw.png"), config=cfg, model=model, size=size,
-                               quality=quality, background=background, template=template, preview=preview,
-                               on_preview=_confirm_preview(quiet))
-        written = [p for p in (made.preview_path, made.image_path) if p is not None]
-        written += _write_outputs(made.scene, outputs, cfg)
-        if scene_path is not None:
-            made.scene.save(scene_path)
-            written.append(scene_path)
-    except LayerizeError as exc:
-        click.echo(f"layerize: error: {exc}", err=True)
-        sys.exit(2)
+    def show_preview(result: Any, path: Path) -> None:
+        """Show the preview; at a terminal, ask before paying for the real image."""
+        if not quiet:
+            click.echo(f"preview {path}: {result.describe()}")
+        if sys.stdin.isatty():
+            click.confirm("Generate the full-quality image?", default=True, abort=True)
+
+    _check_outputs(outputs, scene_path)
+    cfg = load_config(config)
+    start = time.perf_counter()
+    first = (outputs or (scene_path,))[0]
+    made = generate_design(prompt, first.with_suffix(".raw.png"), config=cfg, model=model, size=size,
+                           quality=quality, background=background, template=template, preview=preview,
+                           on_preview=show_preview)
     if not quiet:
         total = f", total est. ${made.cost_usd:.4f} with the preview" if made.preview and made.cost_usd else ""
         click.echo(f"generated {made.image_path.name}: {made.result.describe()}{total}")
-        click.echo(_summary(made.scene, written, time.perf_counter() - start))
+    raw = [p for p in (made.preview_path, made.image_path) if p is not None]
+    _finish(made.scene, outputs, scene_path, cfg, quiet, start, before=raw)
 
 
 @main.command()
@@ -212,31 +256,22 @@ def generate(prompt: str, outputs: tuple[Path, ...], scene_path: Path | None, si
 @click.option("--prompt", required=True, help="What to paint there instead.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="Also export the updated scene (.psd, .pptx, .svg). Repeatable.")
-@click.option("--quality", type=click.Choice(QUALITIES), help="Default: the config's (medium).")
+@click.option("--quality", type=click.Choice(get_args(Quality)),
+              help="Default: the config's (medium).")
 @click.option("--model", help="Image model; default: the config's (gpt-image-2).")
-@click.option("--config", "config", default="default", show_default=True,
-              help=f"Preset name ({', '.join(preset_names())}) or a TOML file.")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+@common_options
 def regenerate(scene_file: Path, layer: str, prompt: str, outputs: tuple[Path, ...], quality: str | None,
                model: str | None, config: str, quiet: bool, verbose: bool) -> None:
     """Repaint one object layer of SCENE_FILE with the image model's edit endpoint.
 
     The layer's alpha is the edit mask; the scene file is updated in place.
     """
-    from .imagegen import regenerate as repaint
+    from .generate import regenerate as repaint
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
-    try:
-        for out in outputs:
-            format_for(out)
-        cfg = load_config(config)
-        scene, result = repaint(_load_scene(scene_file), layer, prompt, config=cfg, model=model, quality=quality)
-        scene.save(scene_file)
-        written = [scene_file, *_write_outputs(scene, outputs, cfg)]
-    except LayerizeError as exc:
-        click.echo(f"layerize: error: {exc}", err=True)
-        sys.exit(2)
+    _check_outputs(outputs, scene_file)
+    cfg = load_config(config)
+    start = time.perf_counter()
+    scene, result = repaint(load_scene(scene_file), layer, prompt, config=cfg, model=model, quality=quality)
     if not quiet:
         click.echo(f"repainted {layer}: {result.describe()}")
-        click.echo("\n".join(f"wrote {path}" for path in written))
+    _finish(scene, outputs, scene_file, cfg, quiet, start)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import tomllib
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError
+from .registry import EXPORTERS
 
 DEFAULT_FONTS = [  # families the analyser compares each line against (those installed)
     "DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono",
@@ -65,6 +66,40 @@ class ObjectsConfig(_Section):
     edge_threshold: float = Field(default=8.0, gt=0, description="Colour step (0-255) that separates flat regions")
     saliency_threshold: float = Field(default=0.5, gt=0, lt=1, description="u2netp saliency that counts as object")
     keep_in_plate: bool = Field(default=False, description="Leave objects and shapes in the background plate too")
+
+
+class PsdExportConfig(_Section):
+    background: Literal["transparent", "white"] = Field(
+        default="transparent", description="transparent: the plate keeps its alpha; white: laid on white")
+
+
+class PptxExportConfig(_Section):
+    long_side_emu: int = Field(default=12_192_000, ge=914_400, le=51_206_400,
+                               description="The slide's long side in EMU (default 13.333 in, widescreen)")
+
+
+class SvgExportConfig(_Section):
+    """No options yet."""
+
+
+class ExportConfig(_Section):
+    """Options per exporter: ``[export.psd]``, ``[export.pptx]``, ``[export.svg]``; a third-party exporter's
+    table is kept for it under its own name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    psd: PsdExportConfig = Field(default_factory=PsdExportConfig)
+    pptx: PptxExportConfig = Field(default_factory=PptxExportConfig)
+    svg: SvgExportConfig = Field(default_factory=SvgExportConfig)
+
+    @model_validator(mode="after")
+    def _known_exporters(self) -> ExportConfig:
+        for name, table in (self.model_extra or {}).items():
+            if name not in EXPORTERS.names():
+                raise ValueError(f"no exporter named {name!r} (available: {', '.join(EXPORTERS.names())})")
+            if not isinstance(table, dict):
+                raise ValueError(f"export.{name} must be a table")
+        return self
 
 
 Quality = Literal["low", "medium", "high", "auto"]
@@ -131,7 +166,7 @@ class Config(_Section):
     text: TextConfig = Field(default_factory=TextConfig)
     inpaint: InpaintConfig = Field(default_factory=InpaintConfig)
     objects: ObjectsConfig = Field(default_factory=ObjectsConfig)
-    export: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per exporter name")
+    export: ExportConfig = Field(default_factory=ExportConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
 
 
@@ -156,8 +191,13 @@ def load_config(spec: str | Path | Config | None = None) -> Config:
         path = Path(spec)
         if not path.is_file():
             raise ConfigError(f"{spec}: not a preset ({', '.join(preset_names())}) nor a TOML file")
-        text = path.read_text(encoding="utf-8")
         origin = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{origin}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise ConfigError(f"{origin}: cannot read: {exc.strerror}") from None
     try:
         data = tomllib.loads(text)
         data.setdefault("name", Path(spec).stem)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .fonts import load_font
+from .fonts import catalogue, load_font
+from .primitives.color import hex_to_rgb
 from .scene import Box, Gradient, TextBlock, TextLine, TextRun, TextShadow, TextStyle
 
 Span = tuple[str, TextStyle]
@@ -37,8 +38,6 @@ class PlacedLine:
 
 def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
     """The PIL font a style renders with (its ``font_file``, or the catalogue's match)."""
-    from .fonts import catalogue
-
     if style.font_file:
         return load_font(style.font_file, style.size_px, style.font_index)
     face = catalogue().resolve(style.font_family, style.weight, style.italic)
@@ -47,8 +46,6 @@ def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
 
 def run_style(style: TextStyle, run: TextRun) -> TextStyle:
     """``style`` with a run's colour, weight and slant (the family's closest face for the latter)."""
-    from .fonts import catalogue
-
     weight = style.weight if run.weight is None else run.weight
     italic = style.italic if run.italic is None else run.italic
     update: dict = {"color": run.color or style.color, "weight": weight, "italic": italic}
@@ -89,7 +86,7 @@ def place_lines(block: TextBlock) -> list[PlacedLine]:
         spans = line_spans(block, line)
         advance = (column_advance(line.text, style.size_px, style.letter_spacing_px) if vertical
                    else spans_advance(spans, style.letter_spacing_px))
-        start = {"center": advance / 2, "right": advance}.get(style.align, 0.0)
+        start = align_offset(style.align, advance)
         if vertical:
             placed.append(PlacedLine(line.text, block.x - i * style.line_height_px, block.baseline - start,
                                      advance, spans))
@@ -104,14 +101,9 @@ def column_advance(text: str, size: float, letter_spacing: float = 0.0) -> float
     return len(text) * size + letter_spacing * max(0, len(text) - 1)
 
 
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-def rgb_to_hex(color: object) -> str:
-    """``#rrggbb`` of an RGB triple (any numbers; rounded and clipped to 0..255)."""
-    r, g, b = (int(v) for v in np.clip(np.rint(np.asarray(color, np.float64)), 0, 255))
-    return f"#{r:02x}{g:02x}{b:02x}"
+def align_offset(align: str, length: float) -> float:
+    """How far before the anchor a line of ``length`` starts: nothing (left, justify), half (center) or all."""
+    return {"center": length / 2, "right": length}.get(align, 0.0)
 
 
 def _draw_line(draw: ImageDraw.ImageDraw, line: PlacedLine, dx: float, dy: float, spacing: float,
@@ -253,20 +245,3 @@ def ink_box(block: TextBlock, shadow: bool = False) -> Box | None:
         return None
     image, (left, top) = rendered
     return Box(x0=left, y0=top, x1=left + image.width, y1=top + image.height)
-
-
-def alpha_over(rendered: tuple[Image.Image, tuple[int, int]] | None, origin: tuple[int, int],
-              shape: tuple[int, int]) -> np.ndarray:
-    """A render's alpha (0..1) over the canvas window at ``origin`` of ``shape``; zero where it draws nothing."""
-    alpha = np.zeros(shape, np.float32)
-    if rendered is None:
-        return alpha
-    layer, (left, top) = rendered
-    x0, y0 = origin
-    x1, y1 = x0 + shape[1], y0 + shape[0]
-    gx0, gy0 = max(x0, left), max(y0, top)
-    gx1, gy1 = min(x1, left + layer.width), min(y1, top + layer.height)
-    if gx1 > gx0 and gy1 > gy0:
-        glyphs = np.asarray(layer.getchannel("A"), np.float32) / 255.0
-        alpha[gy0 - y0:gy1 - y0, gx0 - x0:gx1 - x0] = glyphs[gy0 - top:gy1 - top, gx0 - left:gx1 - left]
-    return alpha

@@ -1,7 +1,7 @@
 """Text effects measured from the pixels: gradient fill, outline stroke and drop shadow.
 
 Each effect is read in a window around a text block whose glyphs already fit
-the input's ink (:func:`layerize.analyze.refine_block`): the block's render says
+the input's ink (:func:`layerize.text.refine.refine_block`): the block's render says
 where the fill is, so
 
 * a **gradient** shows as a fill colour that changes linearly across the solid glyph pixels;
@@ -21,9 +21,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .analyze import background_model, color_distance
-from .render import alpha_over, hex_to_rgb, ink_box, render_block, rgb_to_hex
-from .scene import Gradient, TextBlock, TextShadow, TextStroke
+from ..primitives.color import color_distance, hex_to_rgb, rgb_to_hex
+from ..primitives.compose import alpha_over
+from ..primitives.planes import fit_plane
+from ..render import ink_box, render_block
+from ..scene import Gradient, TextBlock, TextShadow, TextStroke
+from .ink import background_model
 
 EFFECT_MIN_FIDELITY = 0.6
 """Blocks whose render fits the ink worse than this are left without effects: the rings would read glyphs."""
@@ -87,13 +90,12 @@ def measure_gradient(block: TextBlock, window: _Window) -> Gradient | None:
     if len(xs) < 50:
         return None
     colors = window.pixels[ys, xs]
-    design = np.column_stack([xs, ys, np.ones(len(xs))]).astype(np.float64)
-    coef, *_ = np.linalg.lstsq(design, colors, rcond=None)  # 3x3: d/dx, d/dy, constant per channel
-    residual = colors - design @ coef
+    plane = fit_plane(xs, ys, colors)
+    residual = colors - plane.at(xs, ys)
     total = ((colors - colors.mean(axis=0)) ** 2).sum()
     if total <= 0 or 1 - (residual ** 2).sum() / total < GRADIENT_MIN_R2:
         return None
-    slope = coef[:2]  # 2x3: colour change per pixel along x and y
+    slope = plane.slope
     eigenvalues, eigenvectors = np.linalg.eigh(slope @ slope.T)
     direction = eigenvectors[:, int(np.argmax(eigenvalues))]
     if not -45.0 < np.degrees(np.arctan2(direction[1], direction[0])) <= 135.0:
@@ -114,8 +116,8 @@ def measure_gradient(block: TextBlock, window: _Window) -> Gradient | None:
     turned -= window.origin
     along = turned @ direction
     centre = np.array([xs.mean(), ys.mean()])  # the ramp read where the box's extreme corners project
-    start = np.append(centre + direction * (along.min() - centre @ direction), 1.0) @ coef
-    end = np.append(centre + direction * (along.max() - centre @ direction), 1.0) @ coef
+    start, end = plane.at(*np.transpose([centre + direction * (along.min() - centre @ direction),
+                                         centre + direction * (along.max() - centre @ direction)]))
     if color_distance(start, end) < GRADIENT_MIN_CONTRAST:
         return None
     angle = float(np.degrees(np.arctan2(direction[1], direction[0]))) + block.rotation

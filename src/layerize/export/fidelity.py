@@ -18,8 +18,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .exporting import EXPORTERS, format_for
-from .scene import Scene
+from ..primitives.compose import on_white
+from ..registry import EXPORTERS, format_for
+from ..scene import Scene
+from .exporter import Previewer
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def compare(reference: Image.Image, drawn: Image.Image) -> Fidelity:
     """Fidelity of ``drawn`` to ``reference`` (``drawn`` resized to it first, composited over white)."""
-    if drawn.mode in ("RGBA", "LA", "P"):
-        drawn = Image.alpha_composite(Image.new("RGBA", drawn.size, (255, 255, 255, 255)), drawn.convert("RGBA"))
-    drawn = drawn.convert("RGB")
+    drawn = on_white(drawn)
     if drawn.size != reference.size:
         drawn = drawn.resize(reference.size, Image.LANCZOS)
     a, b = np.asarray(reference.convert("RGB")), np.asarray(drawn)
@@ -73,8 +73,7 @@ def export_fidelity(scene: Scene, path: Path | str, slow: bool = False) -> Fidel
     if scene.original is None:
         return None
     exporter = EXPORTERS.create(format_for(path))
-    preview = getattr(exporter, "preview", None)
-    if preview is None or (getattr(exporter, "slow_preview", False) and not slow):
+    if not isinstance(exporter, Previewer) or (exporter.slow_preview and not slow):
         return None
-    drawn = preview(Path(path))
+    drawn = exporter.preview(Path(path))
     return None if drawn is None else compare(scene.original, drawn)

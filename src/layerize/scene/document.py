@@ -1,0 +1,93 @@
+"""The scene graph document: canvas, background plate and nodes, as versioned JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from ..files import atomic_path, atomic_write_bytes
+from ..registry import EXPORTERS, format_for
+from .features import FEATURES, scene_features
+from .images import ImageData
+from .nodes import Background, Canvas, Node, Source, TextBlock, _Model
+
+log = logging.getLogger("layerize")
+
+SCHEMA_VERSION = "1.2"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")
+"""1.1 added text effects and vertical text; 1.2 a text block's ``role``, its ``name`` only when a user set one."""
+SCHEMA_ID = f"https://layerize.dev/schema/scene-{SCHEMA_VERSION}.json"
+
+class Scene(_Model):
+    """A reconstructed design: canvas, background plate and nodes (bottom to top)."""
+
+    model_config = ConfigDict(json_schema_extra={"$id": SCHEMA_ID})
+
+    schema_version: Literal[READABLE_VERSIONS] = SCHEMA_VERSION  # type: ignore[valid-type]
+    canvas: Canvas
+    source: Source | None = None
+    original: ImageData | None = Field(default=None, description="The flat input image, for reference")
+    background: Background
+    nodes: list[Node] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _upgrade(cls, version: str) -> str:
+        """Older versions are subsets of this one: a loaded scene is current."""
+        return SCHEMA_VERSION
+
+    @property
+    def texts(self) -> list[TextBlock]:
+        return [n for n in self.nodes if isinstance(n, TextBlock)]
+
+    def to_json(self) -> str:
+        """The scene as JSON text (stable key order, no trailing whitespace)."""
+        return json.dumps(self.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, base_dir: Path | str = ".") -> Scene:
+        """Parse JSON text; relative image paths resolve against ``base_dir``."""
+        return cls.model_validate_json(text, context={"base_dir": str(base_dir)})
+
+    def save(self, path: Path | str) -> None:
+        """Write the scene as JSON, atomically."""
+        atomic_write_bytes(Path(path), self.to_json().encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: Path | str) -> Scene:
+        path = Path(path)
+        return cls.from_json(path.read_text(encoding="utf-8"), base_dir=path.parent)
+
+    def features(self) -> dict[str, list[str]]:
+        """The optional features (:data:`~layerize.scene.features.FEATURES`) the nodes use, with their ids."""
+        return scene_features(self.nodes)
+
+    def export(self, path: Path | str, format: str | None = None, config: Any = None) -> Path:
+        """Write this scene to ``path`` atomically with the exporter for ``format`` (default: the extension).
+
+        ``config`` is the :class:`~layerize.config.ExportConfig` (default: the
+        defaults). Features the format cannot carry are logged as one warning.
+        """
+        path = Path(path)
+        exporter = EXPORTERS.create(format_for(path, format), config)
+        cannot = getattr(exporter, "cannot_carry", {})
+        lost = {f: ids for f, ids in self.features().items() if f in cannot}
+        if lost:
+            log.warning("%s: %s cannot carry %s", path, exporter.name, "; ".join(
+                f"{FEATURES[f]} ({', '.join(ids)}): {cannot[f]}" for f, ids in lost.items()))
+        with atomic_path(path) as tmp:
+            exporter.write(self, tmp)
+        return path
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the scene graph."""
+    schema = Scene.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+

@@ -1,0 +1,53 @@
+"""Text analysis, the second stage: OCR lines measured from the pixels and grouped into text blocks.
+
+The modules, in the order they run: :mod:`.ocr` finds and reads the lines;
+:mod:`.columns` joins the pieces of vertical CJK columns; :mod:`.lines`
+measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
+candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
+groups lines into blocks; :mod:`.refine` renders and compares each block; and
+:mod:`.effects` reads gradient fills, outlines and drop shadows around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Config
+from ..fonts import catalogue
+from ..scene import TextBlock
+from .columns import join_columns
+from .effects import effects_mask, measure_effects
+from .lines import measure_line
+from .ocr import OcrEngine, OcrLine
+from .paragraphs import assign_roles, build_block, group_lines
+from .refine import refine_block, text_fidelity, text_mask
+
+__all__ = ["OcrEngine", "OcrLine", "TextAnalysis", "analyse_text", "text_fidelity"]
+
+
+@dataclass
+class TextAnalysis:
+    """The text blocks found, in reading order, and the pixels their ink (and effects) cover."""
+
+    blocks: list[TextBlock]
+    mask: np.ndarray
+
+
+def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: Config) -> TextAnalysis:
+    """Text blocks for the OCR ``lines`` of ``image`` (``ocr`` rereads turned lines)."""
+    lines = join_columns([line for line in lines if line.score >= cfg.ocr.min_confidence])
+    fonts = catalogue(tuple(cfg.text.font_dirs))
+    fallback = fonts.resolve(cfg.text.fallback_font)
+    families = cfg.text.candidate_fonts if cfg.text.match_fonts else [cfg.text.fallback_font]
+    faces = [face for family in families for weight in (400, 700)
+             if (face := fonts.find(family, weight)) is not None]
+    faces = list(dict.fromkeys(faces)) or [fallback]
+    measured = [m for line in lines if (m := measure_line(image, line, faces, fallback, ocr.read)) is not None]
+    groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
+    blocks = [measure_effects(refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image),
+                              image) for i, group in enumerate(groups)]
+    assign_roles(blocks)
+    mask = text_mask(image.shape[:2], measured) | effects_mask(image.shape[:2], blocks)
+    return TextAnalysis(blocks, mask)

@@ -1,0 +1,182 @@
+"""Ink separation: each OCR line's ink told apart from its local background.
+
+The line is turned level and cropped; a plane fitted to the ring of pixels
+around it models the background (so gradients work), and what stands out from
+it is the ink: its colour and an anti-aliased coverage map, upright and in the
+image frame (what the text mask erases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from ..primitives.planes import fit_plane
+from ..scene import Box
+from .measured import MeasuredLine
+from .ocr import OcrLine
+
+
+def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
+    """The local background under ``crop`` (HxWx3 float), from a plane fitted to its border ring.
+
+    Ring pixels far from the ring's median (other ink, edges) are ignored in the fit.
+    """
+    h, w = crop.shape[:2]
+    border = np.zeros((h, w), bool)
+    border[:ring], border[-ring:], border[:, :ring], border[:, -ring:] = True, True, True, True
+    ys, xs = np.nonzero(border)
+    values = crop[ys, xs].astype(np.float64)
+    deviation = np.abs(values - np.median(values, axis=0)).max(axis=1)
+    keep = deviation <= max(12.0, np.percentile(deviation, 60))
+    return fit_plane(xs[keep], ys[keep], values[keep]).grid(h, w)
+
+
+def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None
+                 ) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Per-pixel ink coverage (0..1) and the ink's colour, given the background.
+
+    With ``core`` (the OCR box inside the crop), only ink components lying
+    mostly inside it count: a neighbouring line or a shape edge that merely
+    grazes the box is left out before the colour is taken.
+    """
+    pixels = crop.astype(np.float64)
+    dist = np.linalg.norm(pixels - background, axis=2)
+    ink = dist > max(30.0, _otsu(dist.ravel()))
+    if core is not None:
+        ink = _components_inside(ink, core)
+    none = np.zeros(dist.shape, np.float32), (0, 0, 0)
+    if ink.sum() < 4:
+        return none
+    strong = ink & (dist >= np.percentile(dist[ink], 60))
+    color = np.median(pixels[strong], axis=0)
+    direction = color - np.median(background[strong], axis=0)
+    norm2 = float(direction @ direction)
+    if norm2 < 1e-6:
+        return none
+    coverage = np.clip(((pixels - background) @ direction) / norm2, 0.0, 1.0)
+    # keep the anti-aliased fringe of the kept ink, nothing else
+    fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
+    return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]
+
+
+def _otsu(values: np.ndarray) -> float:
+    clipped = np.clip(values, 0, 441).astype(np.float32)
+    scaled = (clipped / 441.0 * 255.0).astype(np.uint8).reshape(-1, 1)
+    threshold, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(threshold) / 255.0 * 441.0
+
+
+def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int]) -> np.ndarray:
+    """The connected components of ``ink`` whose box lies at least half inside ``core``."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    cx0, cy0, cx1, cy1 = core
+    keep = np.zeros(count, bool)
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        inside_w = max(0, min(x + w, cx1) - max(x, cx0))
+        inside_h = max(0, min(y + h, cy1) - max(y, cy0))
+        keep[i] = area >= 2 and inside_w * inside_h >= 0.5 * w * h
+    return keep[labels]
+
+
+def upright_crop(image: np.ndarray, line: OcrLine, angle: float
+                  ) -> tuple[np.ndarray, tuple[int, int, int, int], np.ndarray]:
+    """The line's surroundings turned by ``-angle`` so its text is level.
+
+    Returns the crop, the OCR box inside it, and the 2x3 affine that maps
+    image pixels to crop pixels (a plain shift when ``angle`` is 0).
+    """
+    quad = np.asarray(line.quad, np.float64)
+    centre = quad.mean(axis=0)
+    rotate = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -angle, 1.0)
+    quad = np.column_stack([quad, np.ones(4)]) @ rotate.T
+    qx0, qy0 = quad.min(axis=0)
+    qx1, qy1 = quad.max(axis=0)
+    pad = int(round(0.05 * (qy1 - qy0))) + 2
+    ox, oy = int(np.floor(qx0)) - pad, int(np.floor(qy0)) - pad
+    width, height = int(np.ceil(qx1)) + pad - ox, int(np.ceil(qy1)) + pad - oy
+    to_crop = rotate.copy()
+    to_crop[:, 2] -= (ox, oy)
+    core = (int(qx0) - ox, int(qy0) - oy, int(np.ceil(qx1)) - ox, int(np.ceil(qy1)) - oy)
+    crop = cv2.warpAffine(image, to_crop, (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return crop, core, to_crop
+
+
+def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: bool = False
+                ) -> MeasuredLine | None:
+    """Colour, coverage and ink box of one OCR line read at ``angle``; None when no ink stands out."""
+    crop, core, to_crop = upright_crop(image, line, angle)
+    if crop.shape[0] < 4 or crop.shape[1] < 4:
+        return None
+    background = background_model(crop, ring=max(2, core[0]))
+    upright, color = ink_coverage(crop, background, core)
+    ys, xs = np.nonzero(upright > 0.5)
+    if len(xs) < 4:
+        return None
+    ux0, uy0, ux1, uy1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    to_image = cv2.invertAffineTransform(to_crop)
+    to_image[:, 2] += to_image[:, :2] @ (ux0, uy0)  # from the tight ink crop's origin
+
+    h_img, w_img = image.shape[:2]
+    corners = np.array([[0, 0, 1], [ux1 - ux0, 0, 1], [0, uy1 - uy0, 1], [ux1 - ux0, uy1 - uy0, 1]], float)
+    xy = corners @ to_image.T
+    rx0, ry0 = (max(0, int(np.floor(v)) - 2) for v in xy.min(axis=0))
+    rx1, ry1 = int(min(w_img, np.ceil(xy[:, 0].max()) + 2)), int(min(h_img, np.ceil(xy[:, 1].max()) + 2))
+    if rx1 <= rx0 or ry1 <= ry0:
+        return None
+    region_to_crop = to_crop.copy()  # the coverage back in the image frame, for the text mask
+    region_to_crop[:, 2] += to_crop[:, :2] @ (rx0, ry0)
+    coverage = cv2.warpAffine(upright, region_to_crop, (rx1 - rx0, ry1 - ry0),
+                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    ys, xs = np.nonzero(coverage > 0.5)
+    if len(xs) < 4:
+        return None
+    box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
+    tight = upright[uy0:uy1, ux0:ux1]
+    if not vertical:
+        line = replace(line, text=restore_spaces(line.text.strip(), tight))
+    return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
+                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical)
+
+
+
+TRACKED_GAP = 0.15
+"""Median gap between letters, relative to the ink height, from which a line counts as tracked."""
+
+
+def restore_spaces(text: str, upright: np.ndarray) -> str:
+    """``text`` with the word spaces OCR dropped between widely tracked letters put back.
+
+    Applies only to tracked lines whose every non-space character is one run
+    of inked columns (as with spaced capitals); a gap much wider than the
+    letter gaps, where the text has no space, gets one.
+    """
+    columns = (upright > 0.5).any(axis=0)
+    edges = np.flatnonzero(np.diff(columns.astype(np.int8)))
+    starts = [0] + list(edges[1::2] + 1) if columns[0] else list(edges[::2] + 1)
+    ends = list(edges[::2] + 1) if columns[0] else list(edges[1::2] + 1)
+    ends = ends + [len(columns)] if len(ends) < len(starts) else ends
+    glyphs = [ch for ch in text if not ch.isspace()]
+    if len(starts) != len(glyphs) or len(glyphs) < 4:
+        return text
+    gaps = np.array([s - e for s, e in zip(starts[1:], ends[:-1])], float)
+    letter_gap = float(np.median(gaps))
+    if letter_gap < TRACKED_GAP * upright.shape[0]:
+        return text  # not tracked: the recogniser sees word spaces itself
+    wide = gaps > 1.8 * letter_gap
+    words, out = text.split(), []
+    position = 0
+    for word in words:
+        for i, ch in enumerate(word):
+            out.append(ch)
+            if position < len(wide) and wide[position] and i < len(word) - 1:
+                out.append(" ")
+            position += 1
+        out.append(" ")
+    return "".join(out).strip()
+

@@ -1,0 +1,81 @@
+"""One OCR line measured at the angle where some font explains its ink best."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..fonts import FontFace
+from .columns import is_cjk, is_column
+from .ink import measure_ink, upright_crop
+from .matching import fit_fonts
+from .measured import MeasuredLine
+from .ocr import OcrLine
+
+LEVEL_ANGLE, SLANT_ANGLE = 1.5, 6.0
+"""Quad angles below LEVEL_ANGLE are level; up to SLANT_ANGLE, level is tried too (quads of short
+lines wobble)."""
+
+
+def candidate_angles(line: OcrLine) -> list[float]:
+    """Angles (degrees, counter-clockwise) at which the line's text may be level, most likely first.
+
+    The OCR quad's top edge gives the angle; a tall box around a Latin string
+    means text turned a quarter, either way; a slanted line is also tried
+    1.5 degrees either side, since quads are only approximately aligned.
+    """
+    (x0, y0), (x1, y1), (x2, y2) = line.quad[0], line.quad[1], line.quad[2]
+    angle = -float(np.degrees(np.arctan2(y1 - y0, x1 - x0)))
+    along, across = np.hypot(x1 - x0, y1 - y0), np.hypot(x2 - x1, y2 - y1)
+    if across > 1.5 * along and len(line.text.strip()) >= 3 and not is_cjk(line.text):
+        return [angle + 90.0, angle - 90.0]
+    if abs(angle) < LEVEL_ANGLE:
+        return [0.0]
+    if abs(angle) < SLANT_ANGLE:
+        return [0.0, angle]
+    return [angle, angle - 1.5, angle + 1.5]
+
+
+ANGLE_MARGIN = 0.02
+"""How much better a turned reading must explain the ink than the level one to be taken."""
+
+
+def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace,
+                 reread: Callable[[np.ndarray], list[OcrLine]] | None = None) -> MeasuredLine | None:
+    """The line measured and font-fitted at the angle where some font explains its ink best.
+
+    A turned line is read again from its levelled crop with ``reread`` (the
+    OCR engine), since recognisers read level text best; the reading whose
+    rendering explains the ink better is kept. A CJK column is measured as vertical text.
+    """
+    if is_column(line):
+        column = measure_ink(image, line, vertical=True)
+        if column is not None:
+            fit_fonts(column, faces, fallback)
+        return column if column is not None and column.fits else None
+    best: MeasuredLine | None = None
+    for angle in candidate_angles(line):
+        measured = measure_ink(image, line, angle)
+        if measured is None:
+            continue
+        fit_fonts(measured, faces, fallback)
+        margin = ANGLE_MARGIN if best is not None and not best.angle else 0.0
+        if measured.fits and (best is None or measured.best.score > best.best.score + margin):
+            best = measured
+    if best is None or not best.angle or reread is None:
+        return best
+    crop, _, _ = upright_crop(image, line, best.angle)
+    readings = sorted(reread(np.ascontiguousarray(crop)), key=lambda r: r.box[0])
+    if not readings or max(r.box[1] for r in readings) >= min(r.box[3] for r in readings):
+        return best  # nothing, or more than one line (a neighbour inside the crop): keep the first reading
+    text = " ".join(r.text.strip() for r in readings)
+    if text == best.text:
+        return best
+    score = float(np.mean([r.score for r in readings]))
+    again = measure_ink(image, OcrLine(text, line.quad, score), best.angle)
+    if again is None:
+        return best
+    fit_fonts(again, faces, fallback)
+    return again if again.fits and again.best.score > best.best.score else best
+
