@@ -68,3 +68,40 @@ def test_a_version_1_0_scene_loads_as_the_current_version(scene):
     again = Scene.model_validate(data)
     assert again.schema_version == layerize.SCHEMA_VERSION
     assert again.texts[0].orientation == "horizontal" and again.texts[0].style.stroke is None
+
+
+def test_a_layer_named_after_its_text_follows_an_edit(scene):
+    title = scene.texts[0].model_copy(update={"role": "title"})
+    assert title.name is None and title.layer_name == "Title: Fresh Coffee"
+    title.lines[0].text = "Fresh Tea"
+    assert title.layer_name == "Title: Fresh Tea"
+    long = title.model_copy(update={"lines": [title.lines[0].model_copy(update={"text": "word " * 20})]})
+    assert long.layer_name == "Title: " + ("word " * 8).strip() + "…"  # 40 characters at most, spaces collapsed
+    named = title.model_copy(update={"name": "Headline"})
+    named.lines[0].text = "Something else"
+    assert named.layer_name == "Headline"  # a name a user set stays
+
+
+def test_a_name_follows_an_edit_made_in_the_json(scene):
+    data = json.loads(scene.to_json())
+    assert data["nodes"][2]["name"] is None and data["nodes"][2]["role"] == "text"
+    data["nodes"][2]["lines"][0]["text"] = "Fresh Tea"
+    assert Scene.model_validate(data).texts[0].layer_name == "Text: Fresh Tea"
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_an_older_scene_keeps_derived_names_following_and_user_names_fixed(scene, version):
+    """Before 1.2 the derived name was stored: it is read back as the role, so it follows the (edited) text."""
+    data = json.loads(scene.to_json())
+    data["schema_version"] = version
+    texts = [node for node in data["nodes"] if node["kind"] == "text"]
+    for node in texts:
+        del node["role"]
+    texts[0]["name"] = "Title: Fresh Coffee"
+    texts[0]["lines"][0]["text"] = "Fresh Tea"  # edited in the JSON before loading
+    texts[1]["name"] = "Price: Roasted daily in small batches"
+    texts[2]["name"] = "My price tag"
+    again = Scene.model_validate(data)
+    assert [(b.name, b.role) for b in again.texts] == [(None, "title"), (None, "price"), ("My price tag", "text")]
+    assert again.texts[0].layer_name == "Title: Fresh Tea"
+    assert Scene.from_json(again.to_json()).to_json() == again.to_json()

@@ -7,15 +7,17 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..files import atomic_path, atomic_write_bytes
 from ..registry import EXPORTERS, format_for
 from .features import FEATURES, scene_features
 from .images import ImageData
-from .nodes import Background, Canvas, Node, Source, TextBlock, _Model
+from .nodes import ROLE_TITLES, Background, Canvas, Node, Source, TextBlock, _Model
 
 log = logging.getLogger("layerize")
+
+ROLES_BY_TITLE = {title: role for role, title in ROLE_TITLES.items()}
 
 SCHEMA_VERSION = "1.2"
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
@@ -40,6 +42,22 @@ class Scene(_Model):
     def _upgrade(cls, version: str) -> str:
         """Older versions are subsets of this one: a loaded scene is current."""
         return SCHEMA_VERSION
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roles_from_names(cls, data: Any) -> Any:
+        """Before 1.2 a text block stored the name derived from its text ('Title: …'): it becomes the
+        block's role, so the layer's name follows the text from now on. Other names are the user's."""
+        if not isinstance(data, dict) or data.get("schema_version") not in ("1.0", "1.1"):
+            return data
+        nodes = []
+        for node in data.get("nodes") or []:
+            if isinstance(node, dict) and node.get("kind") == "text" and "role" not in node:
+                role, sep, _ = str(node.get("name", "")).partition(": ")
+                if sep and role in ROLES_BY_TITLE:
+                    node = {**node, "name": None, "role": ROLES_BY_TITLE[role]}
+            nodes.append(node)
+        return {**data, "nodes": nodes}
 
     @property
     def texts(self) -> list[TextBlock]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -175,18 +175,6 @@ class TextBlock(_Model):
     fidelity: float | None = Field(default=None, description="How closely the block's re-render matches the "
                                    "input's ink (soft IoU, 0..1); low values deserve a look")
     provenance: Provenance
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derived_name(cls, data: Any) -> Any:
-        """A scene from before 1.2 stored the derived name: read it back as the role, so it follows the text."""
-        if not isinstance(data, dict) or "role" in data or not isinstance(data.get("name"), str):
-            return data
-        text = "\n".join(line.get("text", "") if isinstance(line, dict) else "" for line in data.get("lines", []))
-        for role in ROLE_TITLES:
-            if data["name"] == text_layer_name(role, text):
-                return {**data, "name": None, "role": role}
-        return data
 
     @property
     def text(self) -> str:
