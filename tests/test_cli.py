@@ -153,3 +153,43 @@ def test_bad_scene_json_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "invalid scene graph" in result.output
     assert not (tmp_path / "out.svg").exists()
+
+
+@pytest.mark.parametrize("args,problem", [
+    (["--object", "1,2,3"], "Invalid value for --object: object box must be x0,y0,x1,y1[:label], got '1,2,3'"),
+    (["--object", "5,5,5,9"], "is empty"),
+    (["--frobnicate"], "No such option '--frobnicate'"),
+])
+def test_bad_options_are_one_clear_line(poster_file, tmp_path, args, problem):
+    result = run(poster_file, "-o", tmp_path / "x.svg", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith("layerize: error: ") and result.output.count("\n") == 1, result.output
+    assert problem in result.output
+    assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_missing_output_is_one_clear_line(poster_file):
+    result = run(poster_file)
+    assert result.exit_code == 2
+    assert result.output == "layerize: error: give at least one -o OUTPUT or --scene FILE\n"
+
+
+def test_a_bug_is_an_internal_error_line_with_exit_70(poster_file, tmp_path, monkeypatch):
+    import layerize.pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(layerize.pipeline, "analyze", broken)
+    result = run(poster_file, "-o", tmp_path / "x.svg")
+    assert result.exit_code == 70
+    assert result.output == ("layerize: internal error: RuntimeError: boom (please report it; -v shows the "
+                             "traceback)\n")
+    verbose = run(poster_file, "-o", tmp_path / "x.svg", "-v")
+    assert verbose.exit_code == 70 and "Traceback" in verbose.output and 'raise RuntimeError("boom")' in verbose.output
+
+
+def test_the_summary_shows_every_line_of_a_paragraph(poster_file, tmp_path):
+    result = run(poster_file, "-o", tmp_path / "p.svg")
+    assert result.exit_code == 0
+    assert "'Roasted every morning\\nin small batches'" in result.output
