@@ -101,3 +101,36 @@ def poster_scene(poster_file: Path) -> Scene:
     import layerize
 
     return layerize.analyze(poster_file)
+
+
+# ----------------------------------------------------------------------------- the fake Images API
+
+from fakeimages import FAST, KEY, FakeImagesAPI  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server():
+    api = FakeImagesAPI()
+    api.thread.start()
+    yield api
+    api.server.shutdown()
+    api.server.server_close()
+
+
+@pytest.fixture
+def api(server, monkeypatch):
+    """The fake API, reset, with OPENAI_API_KEY and OPENAI_BASE_URL pointing at it."""
+    server.reset()
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+    return server
+
+
+
+
+@pytest.fixture
+def cfg_file(tmp_path) -> Path:
+    """A config file with fast retries, as a user would write one."""
+    path = tmp_path / "fast-retries.toml"
+    path.write_text("[generate]\n" + "".join(f"{k} = {v}\n" for k, v in FAST.items()))
+    return path

@@ -1,208 +1,35 @@
-"""The image-model front end against a real local server that speaks the Images API.
-
-Every request goes through the ``openai`` client to an ``http.server`` on
-127.0.0.1 started here; nothing reaches the internet. Retries use a tiny
-backoff so the whole file runs in seconds.
-"""
+"""The image-model front end against a real local server that speaks the Images API (``fakeimages``):
+end to end, the API's answers and its failures."""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
-from click.testing import CliRunner
-from lxml import etree
-from PIL import Image, ImageDraw, ImageFont
-from pptx import Presentation
-from psd_tools import PSDImage
+from fakeimages import (
+    COST,
+    DESIGN,
+    FAST,
+    KEY,
+    SLEPT,
+    Reply,
+    client,
+    design,
+    error,
+    ok,
+    request,
+    run,
+    texts_everywhere,
+)
 
 import layerize
-from layerize.cli import main
-from layerize.config import Config, GenerateConfig, load_config
-from layerize.errors import ConfigError, ImageApiError
-from layerize.generate.client import ImageClient, ImageRequest, estimate_cost
-from layerize.generate.templates import load_template
+from layerize.config import Config, GenerateConfig
+from layerize.errors import ImageApiError
+from layerize.generate.client import ImageClient, estimate_cost
 from layerize.scene import Scene
-
-KEY = "sk-test-secret-123"
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-USAGE = {"input_tokens": 250, "input_tokens_details": {"text_tokens": 250, "image_tokens": 0},
-         "output_tokens": 1056, "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0},
-         "total_tokens": 1306}
-COST = (250 * 5 + 1056 * 30) / 1e6  # the default gpt-image-2 prices
-
-
-def design(fmt: str = "PNG") -> bytes:
-    """A small poster with real text: what the fake model 'generates'."""
-    img = Image.new("RGB", (512, 512), (246, 240, 228))
-    draw = ImageDraw.Draw(img)
-    draw.polygon([(256, 130), (346, 320), (166, 320)], fill=(220, 80, 60))
-    draw.text((256, 70), "SUMMER SALE", font=ImageFont.truetype(FONT, 48), fill=(30, 30, 60), anchor="ms")
-    draw.text((256, 400), "50% OFF", font=ImageFont.truetype(FONT, 64), fill=(30, 30, 60), anchor="ms")
-    draw.text((256, 460), "Shop today", font=ImageFont.truetype(FONT, 28), fill=(90, 60, 40), anchor="ms")
-    buf = io.BytesIO()
-    img.save(buf, format=fmt)
-    return buf.getvalue()
-
-
-DESIGN = design()
-
-
-def ok(b64: str | None = None, **item: Any) -> dict[str, Any]:
-    """A successful ImagesResponse body."""
-    return {"created": 1, "data": [item or {"b64_json": b64 or base64.b64encode(DESIGN).decode()}],
-            "usage": USAGE}
-
-
-def error(message: str, code: str | None = None) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}}
-
-
-@dataclass
-class Reply:
-    """One scripted answer; an empty script answers with the design."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-    def form(self) -> dict[str, bytes]:
-        """The multipart fields of an edits request, by name."""
-        head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
-        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
-        return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
-                for part in message.iter_parts()}
-
-
-class FakeImagesAPI:
-    """POST /v1/images/generations and /v1/images/edits, GET /files/NAME, on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.script: list[Reply] = []
-        self.seen: list[Seen] = []
-        self.files: dict[str, bytes] = {}
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                api.seen.append(Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                reply = api.script.pop(0) if api.script else Reply()
-                time.sleep(reply.delay)
-                self.answer(reply.status, json.dumps(reply.body or ok()).encode(), "application/json",
-                            reply.headers)
-
-            def do_GET(self) -> None:  # noqa: N802
-                api.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
-                name = self.path.rsplit("/", 1)[-1]
-                if name in api.files:
-                    self.answer(200, api.files[name], "application/octet-stream")
-                else:
-                    self.answer(404, b"not found", "text/plain")
-
-            def answer(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-                try:
-                    self.send_response(status)
-                    for key, value in {"Content-Type": kind, "Content-Length": str(len(data)),
-                                       **(headers or {})}.items():
-                        self.send_header(key, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-                    pass
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def reset(self, *replies: Reply) -> None:
-        self.script, self.seen, self.files = list(replies), [], {}
-
-
-@pytest.fixture(scope="module")
-def server():
-    api = FakeImagesAPI()
-    api.thread.start()
-    yield api
-    api.server.shutdown()
-    api.server.server_close()
-
-
-@pytest.fixture
-def api(server, monkeypatch):
-    """The fake API, reset, with OPENAI_API_KEY and OPENAI_BASE_URL pointing at it."""
-    server.reset()
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
-    return server
-
-
-FAST = {"backoff_base": 0.01, "backoff_max": 2.0, "retries": 2, "timeout": 5.0}
-
-
-@pytest.fixture
-def cfg_file(tmp_path) -> Path:
-    """A config file with fast retries, as a user would write one."""
-    path = tmp_path / "fast-retries.toml"
-    path.write_text("[generate]\n" + "".join(f"{k} = {v}\n" for k, v in FAST.items()))
-    return path
-
-
-SLEPT: list[float] = []
-
-
-def client(**overrides: Any) -> ImageClient:
-    """A client with fast retries whose waits are recorded in SLEPT instead of slept."""
-    return ImageClient(GenerateConfig(**{**FAST, **overrides}), sleep=SLEPT.append)
-
-
-def request(**kw: Any) -> ImageRequest:
-    return ImageRequest.build("a summer sale poster", GenerateConfig(), **kw)
-
-
-def run(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def texts_everywhere(psd: Path, pptx: Path, svg: Path) -> tuple[str, str, str]:
-    """The live text of each output, read back with psd-tools, python-pptx and lxml."""
-    psd_text = " ".join(layer.text for layer in PSDImage.open(psd).descendants() if layer.kind == "type")
-    slide = Presentation(str(pptx)).slides[0]
-    pptx_text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
-    root = etree.parse(str(svg)).getroot()
-    svg_text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    return psd_text, pptx_text, svg_text
-
 
 # ----------------------------------------------------------------------------- end to end
 
@@ -399,73 +226,3 @@ def test_click_rejects_unknown_quality(api, tmp_path):
     result = run("generate", "x", "-o", tmp_path / "x.psd", "--quality", "ultra")
     assert result.exit_code == 2 and "'ultra' is not one of" in result.output and not api.seen
 
-
-# ----------------------------------------------------------------------------- templates
-
-
-def test_user_templates_from_a_folder_and_a_file(tmp_path):
-    folder = tmp_path / "mine"
-    folder.mkdir()
-    (folder / "menu.toml").write_text('description = "A menu"\nsize = "1024x1536"\nprompt = "A menu: {prompt}."\n')
-    cfg = GenerateConfig(template_dirs=[str(folder)])
-    assert load_template("menu", cfg).size == "1024x1536"
-    assert ImageRequest.build("pasta", cfg, template="menu").full_prompt.startswith("A menu: pasta.")
-    assert ImageRequest.build("pasta", cfg, template=str(folder / "menu.toml")).template == "menu"
-    (folder / "broken.toml").write_text('prompt = "no slot"\n')
-    with pytest.raises(ConfigError, match=r"template .*broken.toml: prompt: String should match"):
-        load_template("broken", cfg)
-    (folder / "huge.toml").write_text('prompt = "{prompt}"\nsize = "4096x4096"\n')
-    with pytest.raises(ConfigError, match=r"template .*huge.toml: size: Value error, size 4096x4096: at most"):
-        load_template("huge", cfg)
-    with pytest.raises(ConfigError, match="generate.template_dirs: .*missing is not a folder"):
-        load_template("menu", GenerateConfig(template_dirs=[str(tmp_path / "missing")]))
-
-
-def test_config_file_generate_section(tmp_path):
-    path = tmp_path / "c.toml"
-    path.write_text('[generate]\nmodel = "gpt-image-1.5"\nsize = "1536x1024"\n'
-                    '[generate.prices."gpt-image-1.5"]\ntext_input = 5\nimage_input = 8\nimage_output = 32\n')
-    cfg = load_config(path).generate
-    assert cfg.model == "gpt-image-1.5" and cfg.prices["gpt-image-1.5"].image_output == 32
-    path.write_text('[generate]\nsize = "1000x1000"\n')
-    with pytest.raises(ConfigError, match="generate.size: Value error, size 1000x1000"):
-        load_config(path)
-
-
-# ----------------------------------------------------------------------------- regenerate
-
-
-def test_regenerate_repaints_one_object_layer(api, scene, cfg_file, tmp_path):
-    path = tmp_path / "s.json"
-    scene.save(path)
-    green = io.BytesIO()
-    Image.new("RGB", (300, 300), (20, 200, 60)).save(green, format="PNG")
-    api.reset(Reply(body=ok(base64.b64encode(green.getvalue()).decode())))
-    result = run("regenerate", path, "--layer", "Product", "--prompt", "a green apple", "-o",
-                 tmp_path / "s.psd", "--config", cfg_file)
-    assert result.exit_code == 0, result.output
-    sent = api.seen[0]
-    assert sent.path == "/v1/images/edits" and sent.headers["content-type"].startswith("multipart/form-data")
-    form = sent.form()
-    assert form["prompt"].decode().startswith("a green apple")
-    image, mask = Image.open(io.BytesIO(form["image"])), Image.open(io.BytesIO(form["mask"]))
-    assert image.size == mask.size == (180, 180)  # the 120 px box with a 25 % margin each side
-    alpha = np.asarray(mask.getchannel("A"))
-    assert alpha[90, 90] == 0 and alpha[5, 5] == 255  # edit inside the object, keep the rest
-    updated = Scene.load(path)
-    node = next(n for n in updated.nodes if n.id == "object-1")
-    before = next(n for n in scene.nodes if n.id == "object-1")
-    pixels = np.asarray(node.image)
-    assert tuple(pixels[60, 60]) == (20, 200, 60, 255)
-    assert np.array_equal(pixels[..., 3], np.asarray(before.image.getchannel("A")))
-    assert node.provenance.engine == "images-edit:gpt-image-2"
-    assert updated.metadata["regenerations"][0]["cost_usd"] == pytest.approx(COST)
-    assert "repainted Product" in result.output and (tmp_path / "s.psd").is_file()
-
-
-def test_regenerate_unknown_layer_lists_the_objects(api, scene, tmp_path):
-    path = tmp_path / "s.json"
-    scene.save(path)
-    result = run("regenerate", path, "--layer", "text-1", "--prompt", "x")
-    assert result.exit_code == 2 and not api.seen
-    assert "text-1: no object layer with this name or id (object layers: 'Product' (object-1))" in result.output

@@ -272,6 +272,3 @@ def test_inpainter_from_config(static_lama: Path) -> None:
         _from_config(InpaintConfig(engine="lama"))
     with pytest.raises(EngineError, match="unknown inpainter"):
         _from_config(InpaintConfig(engine="nope"))
-
-
-# --- timing (printed, not asserted) -----------------------------------------------------------------
