@@ -28,14 +28,18 @@ class Inpainter(Protocol):
         """A copy of ``image`` (HxWx3 uint8) with the pixels where ``mask`` (HxW bool) is True replaced."""
 
 
-def fill_coarse(inpainter: Inpainter, image: np.ndarray, mask: np.ndarray, max_side: int = 512) -> np.ndarray:
-    """``inpainter.fill`` run on the image shrunk to ``max_side`` and enlarged back, pasted into the holes only.
+COARSE_SIDE = 512
+"""Long side the plate is shrunk to for the holes objects leave: hidden until moved, so a coarse fill will do."""
+
+
+def fill_coarse(inpainter: Inpainter, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``inpainter.fill`` run on the image shrunk to :data:`COARSE_SIDE` and enlarged back, pasted into the holes only.
 
     For the large holes objects leave in the plate, which are hidden until the
     object is moved: a fraction of the cost of a full-size fill.
     """
     height, width = mask.shape
-    scale = min(1.0, max_side / max(height, width))
+    scale = min(1.0, COARSE_SIDE / max(height, width))
     if scale == 1.0:
         return inpainter.fill(image, mask)
     size = (max(1, round(height * scale)), max(1, round(width * scale)))

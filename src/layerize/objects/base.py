@@ -144,13 +144,17 @@ def cut_out(image: np.ndarray, alpha: np.ndarray, label: str, engine: str, confi
     return Found(node, alpha > 0.02, alpha > 0.02)
 
 
-def foreground_alpha(crop: np.ndarray, region: np.ndarray, tolerance: float = 24.0) -> np.ndarray:
+FOREGROUND_TOLERANCE = 24.0
+"""Colour difference (0-255, largest channel) from the surrounding backdrop that makes a pixel foreground."""
+
+
+def foreground_alpha(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
     """Soft alpha (0..1) of what in ``region`` differs from the colour around it, refined by a guided filter."""
     ring = dilate(region, 6, disc=True) & ~dilate(region, 2, disc=True)
     if not ring.any():
         return region.astype(np.float32)
     backdrop = np.median(crop[ring].astype(np.float32), axis=0)
-    hard = region & (np.abs(crop.astype(np.float32) - backdrop).max(axis=2) > tolerance)
+    hard = region & (np.abs(crop.astype(np.float32) - backdrop).max(axis=2) > FOREGROUND_TOLERANCE)
     if hard.sum() < 0.05 * region.sum():
         hard = region
     guide = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255

@@ -281,10 +281,14 @@ def measure_effects(block: TextBlock, image: np.ndarray) -> TextBlock:
     return block.model_copy(update={"style": style.model_copy(update=update)})
 
 
-def effects_mask(shape: tuple[int, int], blocks: list[TextBlock], threshold: float = 0.03) -> np.ndarray:
+EFFECT_MASK_ALPHA = 0.03
+"""Stroke and shadow coverage above which a pixel is erased: a faint shadow edge still tints the plate."""
+
+
+def effects_mask(shape: tuple[int, int], blocks: list[TextBlock]) -> np.ndarray:
     """Where the blocks' strokes and shadows paint (to erase from the plate with the glyphs)."""
     mask = np.zeros(shape, bool)
     for block in blocks:
         if block.style.stroke is not None or block.style.shadow is not None:
-            mask |= alpha_over(render_block(block), (0, 0), shape) > threshold
+            mask |= alpha_over(render_block(block), (0, 0), shape) > EFFECT_MASK_ALPHA
     return mask

@@ -55,10 +55,14 @@ REFINE_STEPS = (("size_px", 0.02), ("x", 0.5), ("baseline", 0.5))
 turned blocks also try their angle in half-degree steps."""
 
 
-def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray, rounds: int = 2) -> TextBlock:
+REFINE_ROUNDS = 2
+"""Passes over the steps: the first finds the size, the second settles the anchor; more rarely gain."""
+
+
+def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray) -> TextBlock:
     """Adjust size and anchor so the block's render best covers the input's ink; set colour and fidelity.
 
-    Bounded coordinate descent (``rounds`` passes over :data:`REFINE_STEPS`,
+    Bounded coordinate descent (:data:`REFINE_ROUNDS` passes over :data:`REFINE_STEPS`,
     each trying one step either way) on the soft IoU between the render and
     the observed coverage; deterministic. When the render fits, the colour is
     then read where its glyphs are solid, so thin strokes give their true
@@ -74,7 +78,7 @@ def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray,
     rendered = render_block(block)
     score = _overlap(observed, origin, rendered)
     steps = REFINE_STEPS + ((("rotation", 0.5),) if block.rotation else ())
-    for _ in range(rounds):
+    for _ in range(REFINE_ROUNDS):
         improved = False
         for name, step in steps:
             current = block.style.size_px if name == "size_px" else getattr(block, name)
@@ -116,10 +120,14 @@ def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarra
     return rgb_to_hex(color)
 
 
-def text_mask(shape: tuple[int, int], lines: list[MeasuredLine], threshold: float = 0.12) -> np.ndarray:
+INK_MASK_COVERAGE = 0.12
+"""Ink coverage above which a pixel is erased: the anti-aliased fringe, not the background's noise."""
+
+
+def text_mask(shape: tuple[int, int], lines: list[MeasuredLine]) -> np.ndarray:
     """Boolean mask of every line's ink (anti-aliased fringe included)."""
     mask = np.zeros(shape, bool)
     for line in lines:
         x0, y0, x1, y1 = line.region
-        mask[y0:y1, x0:x1] |= line.coverage > threshold
+        mask[y0:y1, x0:x1] |= line.coverage > INK_MASK_COVERAGE
     return mask
