@@ -112,16 +112,20 @@ def _check_outputs(outputs: tuple[Path, ...], scene_path: Path | None) -> None:
         format_for(out)
 
 
-def load_scene(path: Path) -> Scene:
-    """A scene graph file, or an InputError naming it and the first problem."""
+def load_scene(path: Path, cfg: Config) -> Scene:
+    """A scene graph file within the config's limits, or an InputError naming it and the first problem."""
     try:
-        return Scene.load(path)
+        return Scene.load(path, max_pixels=cfg.limits.max_pixels)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"]))
         raise InputError(path, f"invalid scene graph at {where}: {first['msg']} ({exc.error_count()} errors)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read scene file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:
+        raise InputError(path, str(exc)) from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read scene file: {exc.strerror or exc}") from None
 
 
 def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
@@ -184,7 +188,7 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--object") from None
     start = time.perf_counter()
-    scene = load_scene(source) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
+    scene = load_scene(source, cfg) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
     _finish(scene, outputs, scene_path, cfg, quiet, start, slow_checks)
 
 
@@ -271,7 +275,7 @@ def regenerate(scene_file: Path, layer: str, prompt: str, outputs: tuple[Path, .
     _check_outputs(outputs, scene_file)
     cfg = load_config(config)
     start = time.perf_counter()
-    scene, result = repaint(load_scene(scene_file), layer, prompt, config=cfg, model=model, quality=quality)
+    scene, result = repaint(load_scene(scene_file, cfg), layer, prompt, config=cfg, model=model, quality=quality)
     if not quiet:
         click.echo(f"repainted {layer}: {result.describe()}")
     _finish(scene, outputs, scene_file, cfg, quiet, start)

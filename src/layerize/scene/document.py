@@ -7,17 +7,19 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..files import atomic_path, atomic_write_bytes
 from ..registry import EXPORTERS, format_for
 from .features import FEATURES, scene_features
-from .images import ImageData
-from .nodes import ROLE_TITLES, Background, Canvas, Node, Source, TextBlock, _Model
+from .images import MAX_IMAGE_PIXELS, ImageData
+from .nodes import MAX_ITEMS, ROLE_TITLES, Background, Canvas, Node, Source, TextBlock, _Model
 
 log = logging.getLogger("layerize")
 
 ROLES_BY_TITLE = {title: role for role, title in ROLE_TITLES.items()}
+MAX_SCENE_BYTES = 512 * 2**20
+"""Largest scene file read: room for a big canvas's images as data URIs, not for a memory bomb."""
 
 SCHEMA_VERSION = "1.2"
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
@@ -34,7 +36,7 @@ class Scene(_Model):
     source: Source | None = None
     original: ImageData | None = Field(default=None, description="The flat input image, for reference")
     background: Background
-    nodes: list[Node] = Field(default_factory=list)
+    nodes: list[Node] = Field(default_factory=list, max_length=MAX_ITEMS)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("schema_version")
@@ -67,19 +69,33 @@ class Scene(_Model):
         """The scene as JSON text (stable key order, no trailing whitespace)."""
         return json.dumps(self.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
 
+    @model_validator(mode="after")
+    def _within_limits(self, info: ValidationInfo) -> Scene:
+        limit = int((info.context or {}).get("max_pixels", MAX_IMAGE_PIXELS))
+        if self.canvas.width * self.canvas.height > limit:
+            raise ValueError(f"the canvas is {self.canvas.width}x{self.canvas.height} pixels, above the limit of "
+                             f"{limit}")
+        return self
+
     @classmethod
-    def from_json(cls, text: str, base_dir: Path | str = ".") -> Scene:
-        """Parse JSON text; relative image paths resolve against ``base_dir``."""
-        return cls.model_validate_json(text, context={"base_dir": str(base_dir)})
+    def from_json(cls, text: str | bytes, base_dir: Path | str = ".", max_pixels: int = MAX_IMAGE_PIXELS) -> Scene:
+        """Parse JSON text; image paths resolve inside ``base_dir``; no canvas or image beyond ``max_pixels``."""
+        return cls.model_validate_json(text, context={"base_dir": str(base_dir), "max_pixels": max_pixels})
 
     def save(self, path: Path | str) -> None:
         """Write the scene as JSON, atomically."""
         atomic_write_bytes(Path(path), self.to_json().encode("utf-8"))
 
     @classmethod
-    def load(cls, path: Path | str) -> Scene:
+    def load(cls, path: Path | str, max_pixels: int = MAX_IMAGE_PIXELS) -> Scene:
+        """Read a scene file (UTF-8, a byte-order mark allowed, at most :data:`MAX_SCENE_BYTES`)."""
         path = Path(path)
-        return cls.from_json(path.read_text(encoding="utf-8"), base_dir=path.parent)
+        with open(path, "rb") as f:
+            data = f.read(MAX_SCENE_BYTES + 1)
+        if len(data) > MAX_SCENE_BYTES:
+            raise ValueError(f"the scene file is larger than {MAX_SCENE_BYTES // 2**20} MiB")
+        text = data.decode("utf-8-sig")
+        return cls.from_json(text, base_dir=path.parent, max_pixels=max_pixels)
 
     def features(self) -> dict[str, list[str]]:
         """The optional features (:data:`~layerize.scene.features.FEATURES`) the nodes use, with their ids."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,32 +26,65 @@ def encode_png(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
+"""The only formats an image field may hold: nothing else is decoded (no EPS, no Ghostscript)."""
+DATA_URI = re.compile(r"^data:image/(png|jpeg|webp);base64$")
+MAX_IMAGE_PIXELS = 80_000_000
+"""Pixels one image field may hold (the config's default input limit, ``[limits] max_pixels``);
+``Scene.from_json`` takes the config's own value through its context."""
+
+
+def _source(value: str, context: dict[str, Any]) -> io.BytesIO | Path:
+    """The bytes of a data URI, or the file a relative path names inside the scene's folder.
+
+    A path that is absolute or leads out of the folder (through ``..`` or a
+    symlink) is refused before anything is looked up, so the error says
+    nothing about what exists outside.
+    """
+    if value.startswith("data:"):
+        header, _, payload = value.partition(",")
+        if not DATA_URI.match(header):
+            raise ValueError("an image data URI must be data:image/png, image/jpeg or image/webp with ;base64")
+        try:
+            return io.BytesIO(base64.b64decode(payload, validate=True))
+        except binascii.Error as exc:
+            raise ValueError(f"bad base64 in image data URI: {exc}") from None
+    folder = Path(context.get("base_dir", ".")).resolve()
+    relative = Path(value)
+    if relative.is_absolute() or not value.strip():
+        raise ValueError("an image path must be relative to the scene file's folder")
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder):
+        raise ValueError("an image path must stay inside the scene file's folder")
+    if not path.is_file():
+        raise ValueError(f"image file not found in the scene's folder: {value}")
+    return path
+
+
 def _decode_image(value: Any, info: ValidationInfo) -> Image.Image:
-    """Accept a PIL image, a ``data:image/...;base64,`` URI or a path relative to the scene file."""
+    """Accept a PIL image, a PNG/JPEG/WEBP ``data:`` URI or a path inside the scene file's folder."""
     if isinstance(value, Image.Image):
         return value
     if not isinstance(value, str):
         raise ValueError("an image must be a data URI or a file path")
-    if value.startswith("data:"):
-        header, _, payload = value.partition(",")
-        if not header.endswith(";base64"):
-            raise ValueError("image data URI must be base64 encoded")
-        try:
-            raw = base64.b64decode(payload, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"bad base64 in image data URI: {exc}") from exc
-        source: Any = io.BytesIO(raw)
-    else:
-        base = Path((info.context or {}).get("base_dir", "."))
-        source = base / value
-        if not source.is_file():
-            raise ValueError(f"image file not found: {source}")
+    context = info.context or {}
+    limit = int(context.get("max_pixels", MAX_IMAGE_PIXELS))
+    source = _source(value, context)
     try:
-        with Image.open(source) as img:
-            img.load()
-            return img.convert("RGBA") if img.mode not in ("RGB", "RGBA") else img.copy()
-    except OSError as exc:
-        raise ValueError(f"unreadable image: {exc}") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=IMAGE_FORMATS) as img:
+                width, height = img.size
+                if width * height > limit:
+                    raise ValueError(f"image is {width}x{height} pixels, above the limit of {limit}")
+                img.load()
+                return img.convert("RGBA") if img.mode not in ("RGB", "RGBA") else img.copy()
+    except Image.UnidentifiedImageError:
+        raise ValueError("not a PNG, JPEG or WEBP image") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError("image too large (a decompression bomb?)") from None
+    except (OSError, SyntaxError) as exc:
+        raise ValueError(f"unreadable image: {exc}") from None
 
 
 ImageData = Annotated[
@@ -57,7 +92,7 @@ ImageData = Annotated[
     BeforeValidator(_decode_image),
     PlainSerializer(encode_png, return_type=str),
     WithJsonSchema(
-        {"type": "string", "description": "PNG data URI, or a path relative to the scene file"}
+        {"type": "string", "description": "PNG, JPEG or WEBP data URI, or a path inside the scene file's folder"}
     ),
 ]
 

@@ -9,20 +9,38 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .images import ImageData
 
+# Bounds of every number and list a scene graph may hold: a scene file is untrusted input, and these keep
+# a hostile or broken one from making the exporters allocate without limit (all values are finite too).
+MAX_SIDE = 300_000
+"""Largest canvas side (PSB's limit); the pixel count is bounded by the config's ``[limits]`` on load."""
+MAX_COORD = 1_000_000.0
+"""Coordinates stay within this many pixels of the origin (room for anything placed off the canvas)."""
+MAX_FONT_PX = 10_000.0
+"""Largest em size, line height and letter spacing in pixels."""
+MAX_EFFECT_PX = 1_000.0
+"""Largest stroke width, shadow offset and shadow blur in pixels."""
+MAX_CHARS = 10_000
+"""Longest text of one line, and longest name."""
+MAX_ITEMS = 10_000
+"""Most lines in a block, runs in a line, points in a polygon and nodes in a scene."""
+
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="sRGB colour as #rrggbb")]
+Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD)]
+Angle = Annotated[float, Field(ge=-3600.0, le=3600.0, description="Degrees")]
+Name = Annotated[str, Field(max_length=MAX_CHARS)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
 
 class Box(_Model):
     """Axis-aligned box in canvas pixels; ``x1``/``y1`` are exclusive."""
 
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+    x0: Coord
+    y0: Coord
+    x1: Coord
+    y1: Coord
 
     @property
     def width(self) -> float:
@@ -44,20 +62,20 @@ class Box(_Model):
 class Provenance(_Model):
     """Which engine produced a node and how sure it was (0..1)."""
 
-    engine: str
+    engine: Name
     confidence: float = Field(ge=0.0, le=1.0)
 
 
 class Canvas(_Model):
-    width: int = Field(gt=0)
-    height: int = Field(gt=0)
+    width: int = Field(gt=0, le=MAX_SIDE)
+    height: int = Field(gt=0, le=MAX_SIDE)
 
 
 class Source(_Model):
     """Where the scene came from: the input file's name and content hash."""
 
-    path: str
-    sha256: str
+    path: Name
+    sha256: Name
 
 
 class Gradient(_Model):
@@ -69,14 +87,14 @@ class Gradient(_Model):
 
     start: Color
     end: Color
-    angle: float = 0.0
+    angle: Angle = 0.0
 
 
 class TextStroke(_Model):
     """An outline around the glyphs, drawn outside their edges (Photoshop's outside stroke)."""
 
     color: Color
-    width_px: float = Field(gt=0, description="Width outside the glyph edge, canvas pixels")
+    width_px: float = Field(gt=0, le=MAX_EFFECT_PX, description="Width outside the glyph edge, canvas pixels")
 
 
 class TextShadow(_Model):
@@ -84,9 +102,11 @@ class TextShadow(_Model):
 
     color: Color = "#000000"
     opacity: float = Field(default=1.0, gt=0.0, le=1.0)
-    dx: float = Field(description="Shift to the right in canvas pixels (not turned with the text)")
-    dy: float = Field(description="Shift downwards in canvas pixels")
-    blur_px: float = Field(default=0.0, ge=0.0, description="Standard deviation of the Gaussian blur, pixels")
+    dx: float = Field(ge=-MAX_EFFECT_PX, le=MAX_EFFECT_PX,
+                      description="Shift to the right in canvas pixels (not turned with the text)")
+    dy: float = Field(ge=-MAX_EFFECT_PX, le=MAX_EFFECT_PX, description="Shift downwards in canvas pixels")
+    blur_px: float = Field(default=0.0, ge=0.0, le=MAX_EFFECT_PX,
+                           description="Standard deviation of the Gaussian blur, pixels")
 
 
 class TextStyle(_Model):
@@ -96,17 +116,19 @@ class TextStyle(_Model):
     the fill instead, across the block's ink box in the text's own frame.
     """
 
-    font_family: str = Field(description="Family name as PPTX and SVG name it, e.g. 'DejaVu Sans'")
-    font_postscript: str = Field(description="PostScript name as PSD names it, e.g. 'DejaVuSans-Bold'")
-    font_file: str | None = Field(default=None, description="Font file used to render and measure")
-    font_index: int = Field(default=0, ge=0, description="The face's index when `font_file` is a collection (.ttc)")
-    size_px: float = Field(gt=0, description="Em size in canvas pixels")
+    font_family: Name = Field(description="Family name as PPTX and SVG name it, e.g. 'DejaVu Sans'")
+    font_postscript: Name = Field(description="PostScript name as PSD names it, e.g. 'DejaVuSans-Bold'")
+    font_file: Name | None = Field(default=None, description="Font file used to render and measure (used only "
+                                   "when it is a font of the catalogue; else the family is looked up)")
+    font_index: int = Field(default=0, ge=0, le=MAX_ITEMS,
+                            description="The face's index when `font_file` is a collection (.ttc)")
+    size_px: float = Field(gt=0, le=MAX_FONT_PX, description="Em size in canvas pixels")
     weight: int = Field(default=400, ge=100, le=900)
     italic: bool = False
     color: Color = "#000000"
     align: Literal["left", "center", "right", "justify"] = "left"
-    line_height_px: float = Field(gt=0, description="Baseline-to-baseline distance")
-    letter_spacing_px: float = 0.0
+    line_height_px: float = Field(gt=0, le=MAX_FONT_PX, description="Baseline-to-baseline distance")
+    letter_spacing_px: float = Field(default=0.0, ge=-MAX_FONT_PX, le=MAX_FONT_PX)
     font_match: float | None = Field(default=None, description="Similarity of the chosen font to the ink (0..1)")
     gradient: Gradient | None = None
     stroke: TextStroke | None = None
@@ -116,7 +138,7 @@ class TextStyle(_Model):
 class TextRun(_Model):
     """A stretch of a line styled apart from its block: unset fields keep the block's style."""
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_CHARS)
     color: Color | None = None
     weight: int | None = Field(default=None, ge=100, le=900)
     italic: bool | None = None
@@ -125,10 +147,11 @@ class TextRun(_Model):
 class TextLine(_Model):
     """One line of a text block as recognised, with its measured ink box."""
 
-    text: str
+    text: str = Field(max_length=MAX_CHARS)
     box: Box = Field(description="Ink box of the line in the input")
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
-    runs: list[TextRun] | None = Field(default=None, description="Style runs whose texts join to `text`; "
+    runs: list[TextRun] | None = Field(default=None, max_length=MAX_ITEMS,
+                                       description="Style runs whose texts join to `text`; "
                                        "none: the block's style throughout")
 
     @model_validator(mode="after")
@@ -159,21 +182,21 @@ class TextBlock(_Model):
     """
 
     kind: Literal["text"] = "text"
-    id: str
-    name: str | None = Field(default=None, description="The layer's name when a user set one; none: "
+    id: Name
+    name: Name | None = Field(default=None, description="The layer's name when a user set one; none: "
                              "'Role: text', following the text")
     role: Role = Field(default="text", description="What the text is in the design: title, price or text")
-    lines: list[TextLine] = Field(min_length=1)
+    lines: list[TextLine] = Field(min_length=1, max_length=MAX_ITEMS)
     style: TextStyle
-    x: float = Field(description="Anchor x: the left end, centre or right end of the lines by `style.align`")
-    baseline: float = Field(description="y of the first line's baseline; later lines follow every line_height_px")
-    rotation: float = Field(default=0.0, description="Degrees, counter-clockwise, about the anchor (x, baseline)")
+    x: Coord = Field(description="Anchor x: the left end, centre or right end of the lines by `style.align`")
+    baseline: Coord = Field(description="y of the first line's baseline; later lines follow every line_height_px")
+    rotation: Angle = Field(default=0.0, description="Degrees, counter-clockwise, about the anchor (x, baseline)")
     orientation: Literal["horizontal", "vertical"] = Field(
         default="horizontal", description="vertical: each line is a column of upright characters read top to "
         "bottom, columns right to left; the anchor is the first column's centre x and its top (`baseline`), "
         "later columns sit every line_height_px to the left, and `align` left/center/right means top/middle/bottom")
-    fidelity: float | None = Field(default=None, description="How closely the block's re-render matches the "
-                                   "input's ink (soft IoU, 0..1); low values deserve a look")
+    fidelity: float | None = Field(default=None, ge=0.0, le=1.0, description="How closely the block's re-render "
+                                   "matches the input's ink (soft IoU, 0..1); low values deserve a look")
     provenance: Provenance
 
     @property
@@ -197,9 +220,9 @@ class ImageObject(_Model):
     """A cut-out picture (product, photo, icon) with its own alpha."""
 
     kind: Literal["object"] = "object"
-    id: str
-    name: str
-    label: str = "object"
+    id: Name
+    name: Name
+    label: Name = "object"
     box: Box
     image: ImageData = Field(description="RGBA pixels covering `box`")
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
@@ -226,16 +249,17 @@ class Shape(_Model):
     """
 
     kind: Literal["shape"] = "shape"
-    id: str
-    name: str
+    id: Name
+    name: Name
     shape: Literal["rect", "ellipse", "line", "polygon"]
     box: Box
     fill: Color | None = None
     gradient: Gradient | None = None
     stroke: Color | None = None
-    stroke_width: float = 0.0
-    corner_radius: float = 0.0
-    points: list[tuple[float, float]] | None = Field(default=None, description="Canvas points of a polygon or line")
+    stroke_width: float = Field(default=0.0, ge=0.0, le=MAX_EFFECT_PX)
+    corner_radius: float = Field(default=0.0, ge=0.0, le=MAX_COORD)
+    points: list[tuple[Coord, Coord]] | None = Field(default=None, max_length=MAX_ITEMS,
+                                                     description="Canvas points of a polygon or line")
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
 
