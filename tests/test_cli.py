@@ -32,7 +32,7 @@ def test_one_run_writes_every_format_and_the_scene(poster_file, tmp_path):
     assert "Fresh Coffee" in outs[2].read_text()
     scene = json.loads((tmp_path / "p.json").read_text())
     assert scene["schema_version"] == SCHEMA_VERSION
-    assert not list(tmp_path.glob(".*.part"))
+    assert not list(tmp_path.glob(".*.part*"))
     # per-export fidelity: the PSD and SVG are drawn again and compared with the input
     scores = scene["metadata"]["export_fidelity"]
     assert set(scores) == {"p.psd", "p.svg"}  # the PPTX only with --slow-checks (LibreOffice)
@@ -46,10 +46,10 @@ def test_export_fidelity_drops_when_the_export_loses_text(poster_file, tmp_path)
     data = json.loads((tmp_path / "s.json").read_text())
     data["nodes"] = [node for node in data["nodes"] if node["kind"] != "text"]
     (tmp_path / "bare.json").write_text(json.dumps(data))
-    assert run(tmp_path / "bare.json", "-o", tmp_path / "bare.svg", "--scene", tmp_path / "bare.json",
+    assert run(tmp_path / "bare.json", "-o", tmp_path / "bare.svg", "--scene", tmp_path / "bare-scored.json",
                "-q").exit_code == 0
     full = json.loads((tmp_path / "s.json").read_text())["metadata"]["export_fidelity"]["full.svg"]
-    bare = json.loads((tmp_path / "bare.json").read_text())["metadata"]["export_fidelity"]["bare.svg"]
+    bare = json.loads((tmp_path / "bare-scored.json").read_text())["metadata"]["export_fidelity"]["bare.svg"]
     assert bare["ssim"] < full["ssim"] - 0.02 and bare["psnr"] < full["psnr"] - 3, (bare, full)
 
 
@@ -135,7 +135,7 @@ def test_bad_input_is_one_clear_line_and_no_output(tmp_path, case):
     assert result.output.count("\n") == 1
     assert str(path) in result.output and problem in result.output
     assert not (tmp_path / "out.psd").exists() and not (tmp_path / "out.json").exists()
-    assert not list(tmp_path.glob(".*.part"))
+    assert not list(tmp_path.glob(".*.part*"))
 
 
 def test_huge_image_is_refused_by_the_pixel_limit(tmp_path):

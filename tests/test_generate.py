@@ -56,7 +56,7 @@ def test_generate_writes_editable_files_whose_text_reads_back(api, cfg_file, tmp
     assert meta["cost_usd"] == pytest.approx(COST) and meta["template"] == "poster"
     assert f"est. ${COST:.4f}" in result.output and f"wrote {raw}" in result.output
     assert KEY not in result.output
-    assert not list(tmp_path.glob(".*.part"))
+    assert not list(tmp_path.glob(".*.part*"))
 
 
 def test_python_api_returns_scene_and_raw_image(api, tmp_path):

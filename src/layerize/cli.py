@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from . import __version__
 from .config import Background, Config, Quality, load_config, preset_names
 from .errors import InputError, LayerizeError
+from .files import check_outputs
 from .registry import EXPORTERS, INPAINTERS, OCR_ENGINES, SEGMENTERS, format_for
 from .scene import Scene, json_schema
 
@@ -104,12 +105,13 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                              "Repeatable.")(command)
 
 
-def _check_outputs(outputs: tuple[Path, ...], scene_path: Path | None) -> None:
-    """At least one output, each of a known format: checked before any slow work."""
+def _check_outputs(outputs: tuple[Path, ...], scene_path: Path | None, inputs: tuple[Path, ...] = ()) -> None:
+    """At least one output, each of a known format and writable, none an input: checked before any slow work."""
     if not outputs and scene_path is None:
         raise click.UsageError("give at least one -o OUTPUT or --scene FILE")
     for out in outputs:
         format_for(out)
+    check_outputs([*outputs, *([scene_path] if scene_path else [])], inputs)
 
 
 def load_scene(path: Path, cfg: Config) -> Scene:
@@ -147,13 +149,10 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
 
 def _finish(scene: Scene, outputs: tuple[Path, ...], scene_path: Path | None, cfg: Config, quiet: bool,
             start: float, slow_checks: bool = False, before: list[Path] | None = None) -> None:
-    """Write the outputs and the scene file, then print the summary."""
+    """Write the outputs and the scene file (all or none), then print the summary."""
     from .export import write_outputs
 
-    written = [*(before or []), *write_outputs(scene, outputs, cfg, slow_checks)]
-    if scene_path is not None:
-        scene.save(scene_path)
-        written.append(scene_path)
+    written = [*(before or []), *write_outputs(scene, outputs, cfg, scene_path, slow_checks)]
     if not quiet:
         click.echo(_summary(scene, written, time.perf_counter() - start))
 
@@ -179,7 +178,7 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
     from .objects import ObjectHint
     from .pipeline import analyze
 
-    _check_outputs(outputs, scene_path)
+    _check_outputs(outputs, scene_path, (source,))
     cfg = load_config(config)
     if no_objects:
         cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import Config, ExportConfig
-from ..registry import format_for
+from ..files import atomic_paths
+from ..registry import EXPORTERS, format_for
 from ..scene import Scene
 from .exporter import Exporter
 from .fidelity import export_fidelity
@@ -26,18 +27,23 @@ def export(scene: Scene, path: Path | str, format: str | None = None, config: Ex
     return scene.export(path, format, config)
 
 
-def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, slow_checks: bool = False) -> list[Path]:
-    """Export ``scene`` to every output with the config's export options, and score each file.
+def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, scene_path: Path | None = None,
+                  slow_checks: bool = False) -> list[Path]:
+    """Export ``scene`` to every output (and its JSON to ``scene_path``), all or nothing.
 
-    Each output's fidelity (its redrawing against the input) goes into the
-    scene's ``metadata["export_fidelity"]`` under the output's file name.
+    Each file is written to a temporary path and scored (its redrawing against
+    the input goes into ``metadata["export_fidelity"]`` under the output's
+    name); only when every one succeeded are they all moved into place.
     """
-    for out in outputs:
-        format_for(out)  # every output's format is known before the first is written
-    written = []
-    for out in outputs:
-        written.append(export(scene, out, config=cfg.export))
-        score = export_fidelity(scene, out, slow=slow_checks)
-        if score is not None:
-            scene.metadata.setdefault("export_fidelity", {})[out.name] = score.as_dict()
-    return written
+    targets = [*outputs, *([scene_path] if scene_path is not None else [])]
+    exporters = [EXPORTERS.create(format_for(out), cfg.export) for out in outputs]
+    with atomic_paths(targets) as temps:
+        for out, tmp, exporter in zip(outputs, temps, exporters):
+            scene.losses(out, exporter)
+            exporter.write(scene, tmp)
+            score = export_fidelity(scene, tmp, slow_checks, exporter)
+            if score is not None:
+                scene.metadata.setdefault("export_fidelity", {})[out.name] = score.as_dict()
+        if scene_path is not None:
+            temps[-1].write_bytes(scene.to_json().encode("utf-8"))
+    return targets

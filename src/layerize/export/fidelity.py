@@ -64,15 +64,16 @@ def compare(reference: Image.Image, drawn: Image.Image) -> Fidelity:
     return Fidelity(ssim=ssim(a, b), psnr=psnr(a, b))
 
 
-def export_fidelity(scene: Scene, path: Path | str, slow: bool = False) -> Fidelity | None:
-    """Fidelity of the file at ``path`` (written from ``scene``) to the scene's input image.
+def export_fidelity(scene: Scene, path: Path | str, slow: bool = False, exporter: object = None) -> Fidelity | None:
+    """Fidelity of the file at ``path`` (written from ``scene`` by ``exporter``, default: the one for its
+    extension) to the scene's input image.
 
     None when the scene keeps no input image or the format's exporter has no
     offline preview (or only a slow one, unless ``slow``).
     """
     if scene.original is None:
         return None
-    exporter = EXPORTERS.create(format_for(path))
+    exporter = exporter or EXPORTERS.create(format_for(path))
     if not isinstance(exporter, Previewer) or (exporter.slow_preview and not slow):
         return None
     drawn = exporter.preview(Path(path))

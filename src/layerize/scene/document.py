@@ -101,6 +101,15 @@ class Scene(_Model):
         """The optional features (:data:`~layerize.scene.features.FEATURES`) the nodes use, with their ids."""
         return scene_features(self.nodes)
 
+    def losses(self, path: Path | str, exporter: Any) -> dict[str, list[str]]:
+        """The features this scene uses that ``exporter`` cannot carry, logged as one warning about ``path``."""
+        cannot = getattr(exporter, "cannot_carry", {})
+        lost = {f: ids for f, ids in self.features().items() if f in cannot}
+        if lost:
+            log.warning("%s: %s cannot carry %s", path, exporter.name, "; ".join(
+                f"{FEATURES[f]} ({', '.join(ids)}): {cannot[f]}" for f, ids in lost.items()))
+        return lost
+
     def export(self, path: Path | str, format: str | None = None, config: Any = None) -> Path:
         """Write this scene to ``path`` atomically with the exporter for ``format`` (default: the extension).
 
@@ -109,11 +118,7 @@ class Scene(_Model):
         """
         path = Path(path)
         exporter = EXPORTERS.create(format_for(path, format), config)
-        cannot = getattr(exporter, "cannot_carry", {})
-        lost = {f: ids for f, ids in self.features().items() if f in cannot}
-        if lost:
-            log.warning("%s: %s cannot carry %s", path, exporter.name, "; ".join(
-                f"{FEATURES[f]} ({', '.join(ids)}): {cannot[f]}" for f, ids in lost.items()))
+        self.losses(path, exporter)
         with atomic_path(path) as tmp:
             exporter.write(self, tmp)
         return path
