@@ -117,7 +117,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     frames = [Image.new("RGB", (32, 32), c) for c in ("red", "blue")]
     frames[0].save(tmp / "anim.gif", save_all=True, append_images=frames[1:])
     return {
-        "truncated": (tmp / "truncated.png", "corrupt or truncated"),
+        "truncated": (tmp / "truncated.png", "truncated PNG: the IDAT chunk is cut off"),
         "empty": (tmp / "empty.png", "file is empty"),
         "corrupt": (tmp / "corrupt.png", "corrupt or truncated"),
         "text": (tmp / "notes.png", "not a recognised image"),

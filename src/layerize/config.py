@@ -31,13 +31,17 @@ class _Section(BaseModel):
 
 
 class LimitsConfig(_Section):
-    max_pixels: int = Field(default=80_000_000, gt=0, description="Refuse inputs larger than this")
+    max_pixels: int = Field(default=80_000_000, gt=0, description="Refuse inputs (and scene canvases) larger")
+    max_aspect: float = Field(default=20.0, ge=1.0, le=100.0,
+                              description="Refuse inputs whose long side is more than this times the short")
+    accept_bad_checksums: bool = Field(default=False, description="Take a PNG with bad chunk checksums that "
+                                       "still decodes whole (with a warning) instead of refusing it")
 
 
 class OcrConfig(_Section):
     engine: str = Field(default="rapidocr", description="OCR engine name (rapidocr, easyocr)")
     min_confidence: float = Field(default=0.5, ge=0, le=1, description="Drop OCR lines below this score")
-    max_side: int = Field(default=2048, gt=0, description="Longest side the OCR engine sees")
+    max_side: int = Field(default=2048, ge=256, le=8192, description="Longest side the OCR engine sees")
 
 
 class TextConfig(_Section):
