@@ -32,14 +32,17 @@ def scene_data(scene: Scene) -> dict:
     return json.loads(scene.to_json())
 
 
-def _refused(folder: Path, data: dict | str, problem: str) -> str:
-    """Write ``data`` as a scene file in ``folder``, re-export it, and check the one-line refusal."""
+def _refused(folder: Path, data: dict | str, problem: str, named: str = "scene.json") -> str:
+    """Write ``data`` as a scene file in ``folder``, re-export it, and check the one-line refusal naming
+    the file ``named`` (the scene, or the output it could not be written to)."""
     path = folder / "scene.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data))
     out = folder / "out"
-    result = run(path, "-o", out / "x.svg", "-o", out / "x.psd", "--scene", out / "again.json")
+    result = run(path, "-o", out / "x.psd", "-o", out / "x.svg", "--scene", out / "again.json")
     assert result.exit_code == 2, result.output
-    assert result.output.startswith(f"layerize: error: {path}: ") and result.output.count("\n") == 1, result.output
+    named_path = path if named == "scene.json" else out / named
+    assert result.output.startswith(f"layerize: error: {named_path}: ") and result.output.count("\n") == 1, \
+        result.output
     assert problem in result.output, result.output
     assert not out.exists() or not any(out.iterdir())
     return result.output
@@ -153,3 +156,42 @@ def test_an_unreadable_scene_file_is_one_line(scene, tmp_path):
     path.chmod(0)
     result = run(path, "-o", tmp_path / "x.svg")
     assert result.exit_code == 2 and "cannot read scene file: Permission denied" in result.output
+
+
+def test_a_font_file_outside_the_catalogue_is_never_opened(scene_data, tmp_path, monkeypatch):
+    import layerize.fonts
+    import layerize.render
+
+    opened: list[str] = []
+    real = layerize.fonts.load_font
+
+    def spy(path: str, size: float, index: int = 0):
+        opened.append(path)
+        return real(path, size, index)
+
+    monkeypatch.setattr(layerize.render, "load_font", spy)
+    style = scene_data["nodes"][2]["style"]
+    style.update(font_file="/etc/passwd", font_index=99)
+    scene_data["nodes"][3]["style"].update(font_index=99)  # a real font file, but no such face in it
+    (tmp_path / "s.json").write_text(json.dumps(scene_data))
+    result = run(tmp_path / "s.json", "-o", tmp_path / "x.svg", "-o", tmp_path / "x.psd", "-o", tmp_path / "x.pptx")
+    assert result.exit_code == 0, result.output
+    assert opened and "/etc/passwd" not in opened
+    assert all(layerize.fonts.CATALOGUED.get((path, 0)) or any(p == path for p, _ in layerize.fonts.CATALOGUED)
+               for path in opened)
+
+
+def test_an_emptied_text_block_exports_everywhere(scene_data, tmp_path):
+    scene_data["nodes"][2]["lines"] = [{**scene_data["nodes"][2]["lines"][0], "text": ""}]
+    (tmp_path / "s.json").write_text(json.dumps(scene_data))
+    result = run(tmp_path / "s.json", "-o", tmp_path / "x.svg", "-o", tmp_path / "x.psd", "-o", tmp_path / "x.pptx")
+    assert result.exit_code == 0, result.output
+    assert "text-1   " in result.output and "''" in result.output
+
+
+def test_a_text_block_too_large_to_draw_is_one_line(scene_data, tmp_path):
+    block = scene_data["nodes"][2]
+    block["style"].update(size_px=9000, line_height_px=9000)
+    block["lines"][0]["text"] = "W" * 5000
+    _refused(tmp_path, scene_data, "text-1: the text block draws 22500000x9000 pixels, above the limit of "
+             "200000000: its text is too long or too large", named="x.psd")

@@ -28,6 +28,7 @@ from . import __version__
 from .config import Background, Config, Quality, load_config, preset_names
 from .errors import InputError, LayerizeError
 from .files import check_outputs
+from .fonts import catalogue
 from .registry import EXPORTERS, INPAINTERS, OCR_ENGINES, SEGMENTERS, format_for
 from .scene import Scene, json_schema
 
@@ -130,13 +131,21 @@ def load_scene(path: Path, cfg: Config) -> Scene:
         raise InputError(path, f"cannot read scene file: {exc.strerror or exc}") from None
 
 
+SUMMARY_CHARS = 160
+"""Characters of a block's text the summary quotes (every line, up to this many in all)."""
+
+
+def _quoted(text: str) -> str:
+    return repr(text) if len(text) <= SUMMARY_CHARS else repr(text[:SUMMARY_CHARS]) + f"… ({len(text)} characters)"
+
+
 def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
     lines = [f"{len(scene.texts)} text blocks, {len(scene.nodes) - len(scene.texts)} other nodes, {seconds:.2f} s"]
     for block in scene.texts:
         style = block.style
         fidelity = f" fidelity {block.fidelity:.2f}" if block.fidelity is not None else ""
         lines.append(f"  {block.id:<8} {style.font_postscript} {style.size_px:.1f}px {style.color} {style.align}"
-                     f"{fidelity} conf {block.provenance.confidence:.2f}  {block.text!r}")
+                     f"{fidelity} conf {block.provenance.confidence:.2f}  {_quoted(block.text)}")
     if scene.metadata.get("text_fidelity") is not None:
         lines.append(f"text fidelity {scene.metadata['text_fidelity']:.3f} (blocks under 0.6 deserve a look)")
     scores = scene.metadata.get("export_fidelity", {})
@@ -187,6 +196,8 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--object") from None
     start = time.perf_counter()
+    if cfg.text.font_dirs:  # the user's fonts join the catalogue, so a scene may name them
+        catalogue(tuple(cfg.text.font_dirs))
     scene = load_scene(source, cfg) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
     _finish(scene, outputs, scene_path, cfg, quiet, start, slow_checks)
 

@@ -116,6 +116,7 @@ class FontCatalogue:
             if face.postscript not in seen:
                 seen.add(face.postscript)
                 self.faces.append(face)
+        CATALOGUED.update(((face.path, face.index), face) for face in faces)
 
     def families(self) -> list[str]:
         return sorted({f.family for f in self.faces})
@@ -138,6 +139,18 @@ class FontCatalogue:
         if not self.faces:
             raise ConfigError("no fonts found: install fonts-dejavu-core or add a font folder to the config")
         return self.faces[0]
+
+
+CATALOGUED: dict[tuple[str, int], FontFace] = {}
+"""Every face of every catalogue built in this process, by file and collection index: the only font files
+a scene graph may name (a scene is untrusted input; no other file is opened as a font)."""
+
+
+def face_of(font_file: str | None, index: int, family: str, weight: int = 400, italic: bool = False) -> FontFace:
+    """The catalogued face of ``font_file`` (at ``index``); else the catalogue's closest face of ``family``."""
+    system = catalogue()
+    face = CATALOGUED.get((font_file, index)) if font_file else None
+    return face or system.resolve(family, weight, italic)
 
 
 @lru_cache(maxsize=8)

@@ -17,9 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .fonts import catalogue, load_font
+from .errors import InputError
+from .fonts import catalogue, face_of, load_font
 from .primitives.color import hex_to_rgb
 from .scene import Box, Gradient, TextBlock, TextLine, TextRun, TextShadow, TextStyle
+
+MAX_RENDER_PIXELS = 200_000_000
+"""Most pixels one text block may be drawn on (800 MB as RGBA): a scene asking for more is refused."""
+ESTIMATE_EMS = 0.5
+"""The first, glyph-free check counts half an em a character: most text is wider, so it only catches the
+absurd (it stops a length FreeType could not even measure)."""
 
 Span = tuple[str, TextStyle]
 """A stretch of a line and the style it is drawn in."""
@@ -37,10 +44,8 @@ class PlacedLine:
 
 
 def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
-    """The PIL font a style renders with (its ``font_file``, or the catalogue's match)."""
-    if style.font_file:
-        return load_font(style.font_file, style.size_px, style.font_index)
-    face = catalogue().resolve(style.font_family, style.weight, style.italic)
+    """The PIL font a style renders with (its ``font_file`` when catalogued, else the family's match)."""
+    face = face_of(style.font_file, style.font_index, style.font_family, style.weight, style.italic)
     return load_font(face.path, style.size_px, face.index)
 
 
@@ -208,6 +213,25 @@ def _add_shadow(image: Image.Image, offset: tuple[int, int], shadow: TextShadow
     return Image.alpha_composite(result, layer), (offset[0] + left, offset[1] + top)
 
 
+def _estimate(block: TextBlock) -> tuple[int, int]:
+    """The size of the block's drawing, guessed before any glyph is measured (see :data:`ESTIMATE_EMS`)."""
+    style = block.style
+    chars = max(len(line.text) for line in block.lines)
+    along = chars * (style.size_px + abs(style.letter_spacing_px)) * ESTIMATE_EMS
+    across = len(block.lines) * max(style.line_height_px, style.size_px)
+    return (int(across), int(along)) if block.orientation == "vertical" else (int(along), int(across))
+
+
+def _check_drawable(block: TextBlock, size: tuple[int, int]) -> None:
+    """Refuse a block whose drawing (turned: a square of twice its long side) exceeds the budget."""
+    width, height = size
+    side = 2 * max(width, height)
+    pixels = side * side if block.rotation else width * height
+    if pixels > MAX_RENDER_PIXELS or min(width, height) < 0:
+        raise InputError(block.id, f"the text block draws {width}x{height} pixels, above the limit of "
+                         f"{MAX_RENDER_PIXELS}: its text is too long or too large")
+
+
 def render_block(block: TextBlock, shadow: bool = True) -> tuple[Image.Image, tuple[int, int]] | None:
     """The block's pixels as a tight RGBA image and its top-left canvas offset.
 
@@ -216,9 +240,11 @@ def render_block(block: TextBlock, shadow: bool = True) -> tuple[Image.Image, tu
     under everything. None when the block draws no ink (blank text).
     """
     style = block.style
+    _check_drawable(block, _estimate(block))  # before FreeType measures: its 26.6 fixed point overflows
     lines = place_lines(block)
     pad = int(math.ceil(style.size_px * 0.5 + (style.stroke.width_px if style.stroke else 0))) + 2
     x0, y0, x1, y1 = _bounds(block, lines, pad)
+    _check_drawable(block, (x1 - x0, y1 - y0))
     image = _draw_text(block, lines, (max(1, x1 - x0), max(1, y1 - y0)), -x0, -y0)
     if block.rotation:
         # rotate about the anchor, expanding the canvas so nothing is clipped

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import Config, ExportConfig
+from ..errors import InputError
 from ..files import atomic_paths
 from ..registry import EXPORTERS, format_for
 from ..scene import Scene
@@ -40,7 +41,10 @@ def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, scene_path
     with atomic_paths(targets) as temps:
         for out, tmp, exporter in zip(outputs, temps, exporters):
             scene.losses(out, exporter)
-            exporter.write(scene, tmp)
+            try:
+                exporter.write(scene, tmp)
+            except InputError as exc:  # a node the format cannot hold: say which output it stopped
+                raise InputError(out, str(exc)) from None
             score = export_fidelity(scene, tmp, slow_checks, exporter)
             if score is not None:
                 scene.metadata.setdefault("export_fidelity", {})[out.name] = score.as_dict()
