@@ -84,12 +84,18 @@ def test_user_config_file(poster_file, tmp_path):
 @pytest.mark.parametrize("content,problem", [
     ('[inpaint]\nengin = "x"\n', "inpaint.engin"),
     ("[ocr\n", "invalid TOML"),
+    ('[export.psd]\nbackgrond = "white"\n', "export.psd.backgrond: Extra inputs are not permitted"),
+    ('[export.psd]\nbackground = "grey"\n', "export.psd.background: Input should be 'transparent' or 'white'"),
+    ("[export.pds]\nx = 1\n", "no exporter named 'pds'"),
+    ("[ocr]\nmax_side = 1\n", "ocr.max_side: Input should be greater than or equal to 256"),
+    (b"[ocr]\nengine = \"\xff\"\n", "not UTF-8 text"),
 ])
 def test_bad_config_is_a_clear_error(poster_file, tmp_path, content, problem):
     cfg = tmp_path / "bad.toml"
-    cfg.write_text(content)
+    cfg.write_bytes(content if isinstance(content, bytes) else content.encode())
     result = run(poster_file, "--config", cfg, "-o", tmp_path / "x.svg")
     assert result.exit_code == 2
+    assert result.output.startswith(f"layerize: error: {cfg}: ") and result.output.count("\n") == 1, result.output
     assert problem in result.output
     assert not (tmp_path / "x.svg").exists()
 
