@@ -72,3 +72,23 @@ def test_a_third_party_engine_comes_in_through_its_entry_point(tmp_path, monkeyp
     assert engine.cfg.engine == "grey"  # built with its stage's config section, like the built-in ones
     cfg = load_config("default").model_copy(update={"inpaint": InpaintConfig(engine="grey")})
     assert layerize.analyze(poster_file, cfg).background.provenance.engine == "grey"
+
+
+def test_a_long_banner_reaches_the_ocr_padded_not_stretched(tmp_path):
+    """A 16:1 banner is padded to 4:1 for the detector (which scales the short side up), and still read."""
+    from PIL import Image, ImageDraw
+
+    from layerize.fonts import catalogue, load_font
+
+    banner = Image.new("RGB", (1600, 100), (250, 240, 200))
+    face = catalogue().resolve("DejaVu Sans", 700)
+    ImageDraw.Draw(banner).text((40, 72), "SUMMER SALE TODAY", font=load_font(face.path, 56), fill=(20, 20, 20),
+                                 anchor="ls")
+    banner.save(tmp_path / "banner.png")
+    engine = OCR_ENGINES.create("rapidocr", OcrConfig())
+    shapes = []
+    inner = engine._engine
+    engine._engine = lambda image: shapes.append(image.shape) or inner(image)
+    scene = layerize.analyze(tmp_path / "banner.png", ocr=engine, segmenters=[])
+    assert shapes and all(max(h, w) <= 4 * min(h, w) + 1 for h, w, _ in shapes), shapes
+    assert "SUMMER SALE TODAY" in " ".join(block.text for block in scene.texts)

@@ -40,13 +40,26 @@ class OcrEngine(Protocol):
         """Recognised lines of an HxWx3 uint8 RGB image, in image coordinates."""
 
 
-def _downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """``image`` shrunk so its longer side is at most ``max_side``, and the factor applied."""
+MAX_OCR_ASPECT = 4.0
+"""A detector scales the short side up to its working size: an image longer than this many times its width
+is padded first (below or to the right, in its edge colour) so a strip never becomes a huge tensor."""
+
+
+def prepared(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """``image`` shrunk so its longer side is at most ``max_side`` and padded to :data:`MAX_OCR_ASPECT`,
+    and the scale applied (the padding lies past the image, so coordinates only scale)."""
     scale = min(1.0, max_side / max(image.shape[:2]))
-    if scale == 1.0:
-        return image, 1.0
-    size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+    if scale < 1.0:
+        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    h, w = image.shape[:2]
+    short = int(np.ceil(max(h, w) / MAX_OCR_ASPECT))
+    if min(h, w) >= short:
+        return image, scale
+    edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    fill = [int(v) for v in np.median(edge, axis=0)]
+    bottom, right = (short - h, 0) if h < w else (0, short - w)
+    return cv2.copyMakeBorder(image, 0, bottom, 0, right, cv2.BORDER_CONSTANT, value=fill), scale
 
 
 def _line(text: str, quad: object, score: float, scale: float) -> OcrLine:
@@ -70,7 +83,7 @@ class RapidOcrEngine:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def read(self, image: np.ndarray) -> list[OcrLine]:
-        small, scale = _downscaled(image, self.max_side)
+        small, scale = prepared(image, self.max_side)
         result = self._engine(small)
         if result.boxes is None:
             return []
@@ -102,5 +115,5 @@ class EasyOcrEngine:
         )
 
     def read(self, image: np.ndarray) -> list[OcrLine]:
-        small, scale = _downscaled(image, self.max_side)
+        small, scale = prepared(image, self.max_side)
         return [_line(t, q, s, scale) for q, t, s in self._reader.readtext(small) if t.strip()]
