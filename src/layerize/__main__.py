@@ -1,0 +1,5 @@
+"""``python -m layerize``: the command line."""
+
+from .cli import main
+
+main()
