@@ -15,14 +15,17 @@ Shape conventions (the scene graph stores only a box per shape):
 Text effects: SVG and PowerPoint both centre an outline on the glyph edge, so
 a text stroke is drawn twice as wide as its ``width_px`` (:func:`outline_width`),
 which puts ``width_px`` outside the glyphs as ``render_block`` draws it.
+
+Style runs: a run is set in its block's family unless the face its weight and
+slant resolve to belongs to another (:func:`span_family`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layerize.render import gradient_points
-from layerize.scene import Shape, TextStroke
+from layerize.render import gradient_points, style_face
+from layerize.scene import Shape, TextStroke, TextStyle
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,10 @@ def gradient_line(shape: Shape) -> tuple[float, float, float, float]:
 def outline_width(stroke: TextStroke) -> float:
     """Width in px of an outline centred on the glyph edge whose outer half is the stroke's ``width_px``."""
     return 2 * stroke.width_px
+
+
+def span_family(block: TextStyle, span: TextStyle) -> str:
+    """The family a run styled ``span`` is set in: its block's, unless the run's own face is another family's."""
+    if (span.font_file, span.font_index) == (block.font_file, block.font_index):
+        return block.font_family
+    return style_face(span).family

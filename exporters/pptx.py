@@ -3,7 +3,9 @@
 Scale rule: the slide's long side is ``long_side_emu`` (default 12,192,000 EMU =
 13.333 in, PowerPoint's widescreen width) and the short side follows the canvas
 aspect ratio, so one canvas pixel is ``long_side_emu / max(width, height)`` EMU
-everywhere (positions, sizes, font sizes, line spacing, stroke widths).
+everywhere (positions, sizes, font sizes, line spacing, stroke widths). A canvas
+so narrow that its short side would fall under PowerPoint's one-inch minimum is
+scaled up until the short side is one inch (up to the 56-inch maximum).
 
 Text: each block is one text box with one paragraph per line, autofit off, word
 wrap off, zero insets, top anchored and exact line spacing. The box is as wide
@@ -26,6 +28,13 @@ on the middle of the cell, 0.4 em right of its baseline, and the paragraph
 alignment (left, centre, right) puts the anchor at a column's top, middle or
 bottom. LibreOffice 7.4 draws such columns with the characters turned
 sideways but in the same place (ink edges within 4 px of ``render_block``).
+
+Style runs: each line's paragraph holds an ``a:r`` per run, with the run's
+colour, bold (from weight 600: DrawingML has only bold on or off, so other
+weights are lost, see ``cannot_carry``), italic and, when the run's face is
+another family's, typeface. Justified lines are justified paragraphs; as each
+scene line is a paragraph of its own (its last line), they draw left-aligned,
+as ``render_block`` draws them.
 
 Text effects live in each run's ``a:rPr`` in schema order: the stroke as
 ``a:ln`` (see :func:`~layerize_exporters._common.outline_width`), the fill
@@ -60,7 +69,7 @@ from pptx.text.text import _Run
 from pptx.util import Emu
 
 from layerize.config import ExportConfig
-from layerize.render import align_offset, place_lines
+from layerize.render import align_offset, line_spans, place_lines
 from layerize.scene import (
     Box,
     Gradient,
@@ -74,12 +83,15 @@ from layerize.scene import (
     png_bytes,
 )
 
-from ._common import line_endpoints, outline_width, shape_paint
+from ._common import line_endpoints, outline_width, shape_paint, span_family
 
 EMU_PER_POINT = 12700
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.LEFT}
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.JUSTIFY}
+BOLD_FROM = 600  # the lightest weight set bold: DrawingML text is bold or not
 BLANK_LAYOUT = 6
+FONT_SIZE_EMU = (12700, 50800000)  # the smallest and largest run size DrawingML takes: 1 and 4000 points
+SLIDE_SIDE_EMU = (914400, 51206400)  # the shortest and longest slide side PowerPoint takes: 1 and 56 inches
 CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is laid out in
 CELL_MIDDLE_EM = 0.4  # height of that cell's middle (ascent 1 em) above the baseline: upright glyphs centre there
 ANGLE_UNIT = 60000  # DrawingML angles are in 60,000ths of a degree
@@ -124,10 +136,7 @@ class PptxExporter:
 
     name = "pptx"
     extensions = ("pptx",)
-    cannot_carry = {
-        "text.run_color": "the block's colour", "text.run_weight": "the block's weight",
-        "text.run_italic": "the block's slant",
-    }
+    cannot_carry = {"text.weight": "regular below weight 600, bold from it (DrawingML text is bold or not)"}
 
     slow_preview = True  # LibreOffice takes seconds to start
 
@@ -171,7 +180,9 @@ class SlideBuilder:
     """Adds scene nodes, given in canvas pixels, to a new blank slide sized to the canvas."""
 
     def __init__(self, prs: PresentationType, width: int, height: int, long_side_emu: int) -> None:
-        self.emu_per_px = long_side_emu / max(width, height)
+        shortest, longest = SLIDE_SIDE_EMU
+        self.emu_per_px = min(max(long_side_emu / max(width, height), shortest / min(width, height)),
+                              longest / max(width, height))
         prs.slide_width = self.emu(width)
         prs.slide_height = self.emu(height)
         self.shapes: SlideShapes = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT]).shapes
@@ -227,7 +238,7 @@ class SlideBuilder:
         shape.name = node.layer_name
 
     def add_text(self, block: TextBlock) -> None:
-        """One text box for ``block``, a paragraph per line (see the module notes)."""
+        """One text box for ``block``, a paragraph per line and a run per style run (see the module notes)."""
         style = block.style
         left, top, width, height = text_box_geometry(block)
         cx, cy = rotated_about(left + width / 2, top + height / 2, block.x, block.baseline, block.rotation)
@@ -247,16 +258,19 @@ class SlideBuilder:
             para.alignment = ALIGN[style.align]
             para.line_spacing = self.emu(style.line_height_px)
             para.space_before = para.space_after = 0
-            run = para.add_run()
-            run.text = line.text
-            self.format_run(run, style)
+            for text, span in line_spans(block, line):
+                run = para.add_run()
+                run.text = text
+                family = span_family(style, span)
+                self.format_run(run, span if family == span.font_family else span.model_copy(
+                    update={"font_family": family}))
 
     def format_run(self, run: _Run, style: TextStyle) -> None:
         """Font, fill and effects of a run, its ``a:rPr`` children in schema order (ln, fill, effectLst, fonts)."""
         font = run.font
         font.name = style.font_family
-        font.size = self.emu(style.size_px)
-        font.bold = style.weight >= 600
+        font.size = Emu(min(max(self.emu(style.size_px), FONT_SIZE_EMU[0]), FONT_SIZE_EMU[1]))
+        font.bold = style.weight >= BOLD_FROM
         font.italic = style.italic
         if style.gradient:
             set_gradient(font.fill, style.gradient)

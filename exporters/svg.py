@@ -3,12 +3,19 @@
 The document is in canvas pixels (width, height and viewBox equal the canvas).
 Each text block is one ``<text>`` whose ``text-anchor`` follows the alignment,
 with one ``<tspan>`` per line at ``x = anchor x`` and ``y = baseline + i *
-line_height``; a rotation becomes ``rotate(-degrees, x, baseline)`` since SVG
-turns clockwise. Vertical text is ``writing-mode="vertical-rl"`` with upright
-characters: each column's tspan is at its centre x and its top, the columns
-every line height to the left of the anchor, and ``text-anchor`` start, middle
-or end puts the anchor at a column's top, middle or bottom. (resvg 0.48
-ignores ``text-orientation`` and turns Latin letters sideways; CJK characters,
+line_height``; a line with style runs holds a ``<tspan>`` per run, carrying
+the ``fill``, ``font-weight``, ``font-style`` and (when the run's face is
+another family's) ``font-family`` where they differ from the block's (under a
+gradient every run takes the gradient, as ``render_block`` draws it). A
+rotation becomes ``rotate(-degrees, x, baseline)`` since SVG turns clockwise.
+Justified text is drawn left-aligned, as ``render_block`` draws it: SVG text
+does not reflow, so there is no paragraph to justify (``cannot_carry``).
+
+Vertical text is ``writing-mode="vertical-rl"`` with upright characters: each
+column's tspan is at its centre x and its top, the columns every line height
+to the left of the anchor, and ``text-anchor`` start, middle or end puts the
+anchor at a column's top, middle or bottom. (resvg 0.48 ignores
+``text-orientation`` and turns Latin letters sideways; CJK characters,
 upright anyway, land where ``render_block`` draws them.)
 
 Text effects (SVG 2, hence svgwrite's SVG 1.1 validator is off): the stroke is
@@ -33,10 +40,10 @@ from PIL import Image
 from svgwrite.base import BaseElement
 
 from layerize.config import ExportConfig
-from layerize.render import gradient_points, ink_box
-from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, encode_png
+from layerize.render import gradient_points, ink_box, line_spans
+from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, TextStyle, encode_png
 
-from ._common import gradient_line, line_endpoints, outline_width, shape_paint
+from ._common import gradient_line, line_endpoints, outline_width, shape_paint, span_family
 
 ANCHOR = {"left": "start", "justify": "start", "center": "middle", "right": "end"}
 
@@ -134,8 +141,25 @@ def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
     return dwg.rect((num(box.x0), num(box.y0)), (num(box.width), num(box.height)), rx=radius, ry=radius, **attrs)
 
 
+def run_attributes(block: TextBlock, style: TextStyle) -> dict[str, str]:
+    """A run's own presentation attributes: those of its style that differ from its block's."""
+    base = block.style
+    attrs = {}
+    if style.color != base.color and base.gradient is None:  # a gradient paints every run
+        attrs["fill"] = style.color
+    if style.weight != base.weight:
+        attrs["font-weight"] = str(style.weight)
+    if style.italic != base.italic:
+        attrs["font-style"] = "italic" if style.italic else "normal"
+    family = span_family(base, style)
+    if family != base.font_family:
+        attrs["font-family"] = font_family_list(family)
+    return attrs
+
+
 def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> BaseElement:
-    """One ``<text>`` for ``block`` with a ``<tspan>`` per line, in a ``<g>`` with the drop shadow if any."""
+    """One ``<text>`` for ``block`` with a ``<tspan>`` per line (holding one per run), in a ``<g>`` with the
+    drop shadow if any."""
     style = block.style
     vertical = block.orientation == "vertical"
     attrs = {
@@ -160,7 +184,13 @@ def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> BaseEl
     for i, line in enumerate(block.lines):
         step = i * style.line_height_px
         x, y = (block.x - step, block.baseline) if vertical else (block.x, block.baseline + step)
-        text.add(dwg.tspan(line.text, x=[num(x)], y=[num(y)]))
+        if not line.runs:
+            text.add(dwg.tspan(line.text, x=[num(x)], y=[num(y)]))
+            continue
+        row = dwg.tspan("", x=[num(x)], y=[num(y)])
+        for run_text, span in line_spans(block, line):
+            row.add(dwg.tspan(run_text, **run_attributes(block, span)))
+        text.add(row)
     if style.shadow is None:
         return text
     group = dwg.g(filter=shadow_filter(dwg, block, canvas))
@@ -173,10 +203,7 @@ class SvgExporter:
 
     name = "svg"
     extensions = ("svg",)
-    cannot_carry = {
-        "text.run_color": "the block's colour", "text.run_weight": "the block's weight",
-        "text.run_italic": "the block's slant",
-    }
+    cannot_carry = {"text.justify": "left-aligned lines, as drawn (SVG text does not reflow)"}
     slow_preview = False
 
     def __init__(self, cfg: ExportConfig | None = None) -> None:

@@ -21,7 +21,7 @@ from pptx.oxml.ns import qn
 
 from layerize import export
 from layerize.fonts import catalogue
-from layerize.scene import Background, Gradient, Scene, TextBlock, TextShadow, TextStroke
+from layerize.scene import Background, Gradient, Scene, TextBlock, TextRun, TextShadow, TextStroke
 
 SLIDE_LONG_SIDE = 12_192_000
 EMU_PER_PX = SLIDE_LONG_SIDE / 640  # the fixture's canvas is 640 x 400
@@ -220,3 +220,34 @@ def test_libreoffice_draws_vertical_columns_where_render_block_does(scene: Scene
     errors = ink_errors(libreoffice_render(check, tmp_path), blocks)
     # LibreOffice 7.4 turns the characters of eaVert columns sideways; their ink still lands within 4 px
     assert all(abs(e) <= 4 for edges in errors.values() for e in edges), errors
+
+
+def test_style_runs_are_runs_and_justify_is_justified(scene: Scene, tmp_path: Path) -> None:
+    block = text_block("text-runs", ["Only $9 today"], 40, 90, size=40)
+    runs = [TextRun(text="Only "), TextRun(text="$9", color="#d02020", weight=700, italic=True),
+            TextRun(text=" today")]
+    block = block.model_copy(update={"lines": [block.lines[0].model_copy(update={"runs": runs})]})
+    justified = text_block("text-justify", ["Set justified", "in two lines"], 40, 200, size=30)
+    justified = justified.model_copy(update={"style": justified.style.model_copy(update={"align": "justify"})})
+    shapes = shapes_by_name(write(scene.model_copy(update={"nodes": [block, justified]}), tmp_path / "a.pptx"))
+    (para,) = shapes[block.layer_name].text_frame.paragraphs
+    assert [(r.text, str(r.font.color.rgb), r.font.bold, r.font.italic) for r in para.runs] == [
+        ("Only ", "1A2B3C", False, False), ("$9", "D02020", True, True), (" today", "1A2B3C", False, False)]
+    assert [p.alignment for p in shapes[justified.layer_name].text_frame.paragraphs] == [PP_ALIGN.JUSTIFY] * 2
+
+
+def test_a_narrow_canvas_gets_a_slide_at_least_an_inch_high(scene: Scene, tmp_path: Path) -> None:
+    plate = Image.new("RGB", (1280, 64), (255, 255, 255))  # 20:1: 13.3 in by 0.67 in at the usual scale
+    banner = scene.model_copy(update={"canvas": scene.canvas.model_copy(update={"width": 1280, "height": 64}),
+                                      "nodes": [], "background": Background(
+                                          image=plate, provenance=scene.background.provenance)})
+    prs = write(banner, tmp_path / "banner.pptx")
+    assert (prs.slide_width, prs.slide_height) == (20 * 914400, 914400)  # PowerPoint's one-inch minimum
+
+
+def test_text_smaller_than_a_point_is_set_at_one_point(scene: Scene, tmp_path: Path) -> None:
+    """A 1 px label on a wide slide is under DrawingML's 1-point minimum: it is set at 1 pt, not a crash."""
+    tiny = scene.texts[0].model_copy(update={"style": scene.texts[0].style.model_copy(update={"size_px": 0.5})})
+    deck = write(scene.model_copy(update={"nodes": [tiny]}), tmp_path / "tiny.pptx")
+    (box,) = [s for s in deck.slides[0].shapes if s.has_text_frame]
+    assert box.text_frame.paragraphs[0].runs[0].font.size.pt == 1.0

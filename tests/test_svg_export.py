@@ -16,7 +16,7 @@ from PIL import Image, ImageFilter
 from layerize import export
 from layerize.fonts import catalogue
 from layerize.render import gradient_points, ink_box, render_block
-from layerize.scene import Background, Gradient, Scene, TextBlock, TextShadow, TextStroke
+from layerize.scene import Background, Gradient, Scene, TextBlock, TextRun, TextShadow, TextStroke
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -253,3 +253,15 @@ def test_resvg_draws_vertical_text_where_render_block_does(scene: Scene, tmp_pat
     export(check, tmp_path / "check.svg")
     errors = ink_errors(resvg_image(tmp_path / "check.svg"), check.texts)
     assert all(abs(e) <= 2 for edges in errors.values() for e in edges), errors
+
+
+def test_style_runs_are_nested_tspans_with_what_differs(scene: Scene, tmp_path: Path) -> None:
+    block = text_block("text-runs", ["Only $9 today"], 40, 90, size=40)
+    runs = [TextRun(text="Only "), TextRun(text="$9", color="#d02020", weight=700, italic=True),
+            TextRun(text=" today")]
+    block = block.model_copy(update={"lines": [block.lines[0].model_copy(update={"runs": runs})]})
+    text = by_id(write(scene.model_copy(update={"nodes": [block]}), tmp_path / "a.svg"), "text-runs")
+    (line,) = text.findall(f"{SVG}tspan")
+    assert (line.get("x"), line.get("y"), line.text) == ("40", "90", None)
+    assert [(span.text, dict(span.attrib)) for span in line] == [
+        ("Only ", {}), ("$9", {"fill": "#d02020", "font-weight": "700", "font-style": "italic"}), (" today", {})]

@@ -1,9 +1,11 @@
 """PSD export: a layered document a designer can edit.
 
 Bottom to top: the background plate as a locked layer, then groups
-``Shapes`` (solid-colour fill layers with a vector mask), ``Objects`` (pixel
-layers with soft alpha) and ``Text`` (live type layers), and last the flat input
-as a hidden, locked reference layer. Groups keep the scene's stacking: where
+``Shapes`` (solid-colour or gradient fill layers with a vector mask; a stroke is
+a ring-shaped layer of its own above its fill, named ``… (stroke)``; a line is
+the four-sided outline of its rule, as it is drawn), ``Objects`` (pixel layers
+with soft alpha) and ``Text`` (live type layers, a style run per run), and
+last the flat input as a hidden, locked reference layer. Groups keep the scene's stacking: where
 moving a node into its kind's group would put it on the wrong side of a node it
 overlaps, a new set of groups (``Shapes 2``, ``Text 2``…) starts above.
 
@@ -131,7 +133,7 @@ class PsdExporter:
 
     name = "psd"
     extensions = ("psd", "psb")
-    cannot_carry = {"shape.gradient": "the fill's middle colour"}
+    cannot_carry = {"shape.line": "a shape layer of the rule's four-sided outline, not a live line"}
 
     slow_preview = False
 

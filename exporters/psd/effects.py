@@ -19,26 +19,13 @@ import math
 from typing import Any
 
 from psd_tools.constants import Tag
-from psd_tools.psd.descriptor import (
-    Bool,
-    Descriptor,
-    DescriptorBlock2,
-    Double,
-    Enumerated,
-    Integer,
-    List,
-    String,
-    UnitFloat,
-)
+from psd_tools.psd.descriptor import Bool, Descriptor, DescriptorBlock2, Double, List, String
 from psd_tools.psd.tagged_blocks import TaggedBlock
 from psd_tools.terminology import Unit
 
 from layerize.scene import Gradient, TextBlock, TextShadow, TextStroke
 
-from .shapes import color_descriptor
-
-GRADIENT_SAMPLES = 4096
-"""Where a gradient's stop locations end (Photoshop's ``Intr``)."""
+from .descriptors import color_descriptor, descriptor, enum, gradient_angle, gradient_descriptor, unit
 
 SHADOW_SIZE_PER_SIGMA = 2.0
 """Photoshop's shadow size, in pixels, per pixel of the Gaussian's standard deviation."""
@@ -56,19 +43,6 @@ def has_effects(block: TextBlock) -> bool:
     return style.stroke is not None or style.shadow is not None or style.gradient is not None
 
 
-def _object(class_id: bytes, items: dict[str, Any]) -> Descriptor:
-    """A descriptor of class ``class_id`` holding ``items`` in order."""
-    return Descriptor(classID=class_id, items={key.encode("ascii"): value for key, value in items.items()})
-
-
-def _enum(type_id: bytes, value: bytes) -> Enumerated:
-    return Enumerated(typeID=type_id, enum=value)
-
-
-def _unit(value: float, unit: Unit) -> UnitFloat:
-    return UnitFloat(value=value, unit=unit)
-
-
 def _listed() -> dict[str, Any]:
     """What every effect entry starts with: enabled, in the list, shown in the dialog."""
     return {"enab": Bool(True), "present": Bool(True), "showInDialog": Bool(True)}
@@ -76,13 +50,13 @@ def _listed() -> dict[str, Any]:
 
 def _stroke(stroke: TextStroke) -> Descriptor:
     """``FrFX``: a solid outside stroke."""
-    return _object(b"FrFX", {
+    return descriptor(b"FrFX", {
         **_listed(),
-        "Styl": _enum(b"FStl", b"OutF"),
-        "PntT": _enum(b"FrFl", b"SClr"),
-        "Md  ": _enum(b"BlnM", b"Nrml"),
-        "Opct": _unit(100.0, Unit.Percent),
-        "Sz  ": _unit(stroke.width_px, Unit.Pixels),
+        "Styl": enum(b"FStl", b"OutF"),
+        "PntT": enum(b"FrFl", b"SClr"),
+        "Md  ": enum(b"BlnM", b"Nrml"),
+        "Opct": unit(100.0, Unit.Percent),
+        "Sz  ": unit(stroke.width_px, Unit.Pixels),
         "Clr ": color_descriptor(stroke.color),
         "overprint": Bool(False),
     })
@@ -90,59 +64,43 @@ def _stroke(stroke: TextStroke) -> Descriptor:
 
 def _linear_contour() -> Descriptor:
     """The straight transfer curve a shadow's edge fades along."""
-    points = [_object(b"CrPt", {"Hrzn": Double(v), "Vrtc": Double(v)}) for v in (0.0, 255.0)]
-    return _object(b"ShpC", {"Nm  ": String("Linear"), "Crv ": List(points)})
+    points = [descriptor(b"CrPt", {"Hrzn": Double(v), "Vrtc": Double(v)}) for v in (0.0, 255.0)]
+    return descriptor(b"ShpC", {"Nm  ": String("Linear"), "Crv ": List(points)})
 
 
 def _drop_shadow(shadow: TextShadow) -> Descriptor:
     """``DrSh``: the shadow's colour and opacity, its own light angle, distance and blur size."""
-    return _object(b"DrSh", {
+    return descriptor(b"DrSh", {
         **_listed(),
-        "Md  ": _enum(b"BlnM", b"Nrml"),
+        "Md  ": enum(b"BlnM", b"Nrml"),
         "Clr ": color_descriptor(shadow.color),
-        "Opct": _unit(shadow.opacity * 100, Unit.Percent),
+        "Opct": unit(shadow.opacity * 100, Unit.Percent),
         "uglg": Bool(False),
-        "lagl": _unit(math.degrees(math.atan2(shadow.dy, -shadow.dx)), Unit.Angle),
-        "Dstn": _unit(math.hypot(shadow.dx, shadow.dy), Unit.Pixels),
-        "Ckmt": _unit(0.0, Unit.Pixels),
-        "blur": _unit(SHADOW_SIZE_PER_SIGMA * shadow.blur_px, Unit.Pixels),
-        "Nose": _unit(0.0, Unit.Percent),
+        "lagl": unit(math.degrees(math.atan2(shadow.dy, -shadow.dx)), Unit.Angle),
+        "Dstn": unit(math.hypot(shadow.dx, shadow.dy), Unit.Pixels),
+        "Ckmt": unit(0.0, Unit.Pixels),
+        "blur": unit(SHADOW_SIZE_PER_SIGMA * shadow.blur_px, Unit.Pixels),
+        "Nose": unit(0.0, Unit.Percent),
         "AntA": Bool(False),
         "TrnS": _linear_contour(),
         "layerConceals": Bool(True),
     })
 
 
-def _gradient(gradient: Gradient) -> Descriptor:
-    """``Grad``: two colour stops (start, end) and two opaque opacity stops."""
-    ends = ((gradient.start, 0), (gradient.end, GRADIENT_SAMPLES))
-    colors = [_object(b"Clrt", {"Clr ": color_descriptor(color), "Type": _enum(b"Clry", b"UsrS"),
-                                "Lctn": Integer(at), "Mdpn": Integer(50)}) for color, at in ends]
-    opacities = [_object(b"TrnS", {"Opct": _unit(100.0, Unit.Percent), "Lctn": Integer(at), "Mdpn": Integer(50)})
-                 for _, at in ends]
-    return _object(b"Grdn", {"Nm  ": String("Custom"), "GrdF": _enum(b"GrdF", b"CstS"),
-                             "Intr": Double(float(GRADIENT_SAMPLES)), "Clrs": List(colors), "Trns": List(opacities)})
-
-
-def overlay_angle(gradient: Gradient, rotation: float) -> float:
-    """The overlay's Photoshop angle, in -180..180: counter-clockwise, the text's rotation added."""
-    return (rotation - gradient.angle + 180) % 360 - 180
-
-
 def _gradient_overlay(gradient: Gradient, rotation: float) -> Descriptor:
     """``GrFl``: a linear gradient over the glyphs, aligned to the layer's box."""
-    offset = _object(b"Pnt ", {"Hrzn": _unit(0.0, Unit.Percent), "Vrtc": _unit(0.0, Unit.Percent)})
-    return _object(b"GrFl", {
+    offset = descriptor(b"Pnt ", {"Hrzn": unit(0.0, Unit.Percent), "Vrtc": unit(0.0, Unit.Percent)})
+    return descriptor(b"GrFl", {
         **_listed(),
-        "Md  ": _enum(b"BlnM", b"Nrml"),
-        "Opct": _unit(100.0, Unit.Percent),
-        "Grad": _gradient(gradient),
-        "Angl": _unit(overlay_angle(gradient, rotation), Unit.Angle),
-        "Type": _enum(b"GrdT", b"Lnr "),
+        "Md  ": enum(b"BlnM", b"Nrml"),
+        "Opct": unit(100.0, Unit.Percent),
+        "Grad": gradient_descriptor(gradient),
+        "Angl": unit(gradient_angle(gradient, rotation), Unit.Angle),
+        "Type": enum(b"GrdT", b"Lnr "),
         "Rvrs": Bool(False),
         "Dthr": Bool(False),
         "Algn": Bool(True),
-        "Scl ": _unit(100.0, Unit.Percent),
+        "Scl ": unit(100.0, Unit.Percent),
         "Ofst": offset,
     })
 
@@ -151,7 +109,7 @@ def effects_block(block: TextBlock) -> TaggedBlock:
     """The ``lfx2`` block of ``block``'s effects, in Photoshop's order (shadow, overlay, stroke)."""
     style = block.style
     fx = DescriptorBlock2(version=0, classID=b"null")
-    fx[b"Scl "] = _unit(100.0, Unit.Percent)
+    fx[b"Scl "] = unit(100.0, Unit.Percent)
     fx[b"masterFXSwitch"] = Bool(True)
     if style.shadow is not None:
         fx[b"DrSh"] = _drop_shadow(style.shadow)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from psd_tools.psd import engine_data
@@ -37,9 +35,8 @@ from psd_tools.psd.descriptor import (
 from psd_tools.psd.tagged_blocks import TypeToolObjectSetting
 from psd_tools.terminology import Unit
 
-from layerize.fonts import FontFace, catalogue, read_face
 from layerize.primitives.color import hex_to_rgb
-from layerize.render import PlacedLine, Span, align_offset, ink_box, line_advance, place_lines, style_font
+from layerize.render import PlacedLine, Span, align_offset, ink_box, line_advance, place_lines, style_face, style_font
 from layerize.scene import Box, TextBlock, TextStyle
 
 from .effects import without_effects
@@ -173,15 +170,9 @@ def _engine_color(color: str) -> dict[str, Any]:
     return {"Type": 1, "Values": [1.0, r / 255, g / 255, b / 255]}
 
 
-@lru_cache(maxsize=64)
-def _face(path: str, index: int) -> FontFace | None:
-    return read_face(Path(path), index)
-
-
 def faux_styles(style: TextStyle) -> tuple[bool, bool]:
     """``(faux bold, faux italic)``: what the style asks for and its font face lacks."""
-    face = _face(style.font_file, style.font_index) if style.font_file else None
-    face = face or catalogue().resolve(style.font_family, style.weight, style.italic)
+    face = style_face(style)
     return style.weight - face.weight >= FAUX_BOLD_GAP, style.italic and not face.italic
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from .errors import InputError
-from .fonts import catalogue, face_of, load_font
+from .fonts import FontFace, catalogue, face_of, load_font
 from .primitives.color import hex_to_rgb
 from .scene import Box, Gradient, TextBlock, TextLine, TextRun, TextShadow, TextStyle
 
@@ -43,9 +43,15 @@ class PlacedLine:
     spans: tuple[Span, ...]
 
 
+def style_face(style: TextStyle) -> FontFace:
+    """The face a style renders with: its ``font_file`` when that is a catalogued font (no other file is
+    opened: a scene is untrusted), else the catalogue's match for its family, weight and slant."""
+    return face_of(style.font_file, style.font_index, style.font_family, style.weight, style.italic)
+
+
 def style_font(style: TextStyle) -> ImageFont.FreeTypeFont:
-    """The PIL font a style renders with (its ``font_file`` when catalogued, else the family's match)."""
-    face = face_of(style.font_file, style.font_index, style.font_family, style.weight, style.italic)
+    """The PIL font a style renders with (see :func:`style_face`)."""
+    face = style_face(style)
     return load_font(face.path, style.size_px, face.index)
 
 
