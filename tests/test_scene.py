@@ -90,7 +90,7 @@ def test_a_name_follows_an_edit_made_in_the_json(scene):
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1"])
-def test_an_older_scene_keeps_derived_names_following_and_user_names_fixed(scene, version):
+def test_an_older_scene_keeps_derived_names_following_and_user_names_fixed(scene, version, tmp_path):
     """Before 1.2 the derived name was stored: it is read back as the role, so it follows the (edited) text."""
     data = json.loads(scene.to_json())
     data["schema_version"] = version
@@ -105,3 +105,5 @@ def test_an_older_scene_keeps_derived_names_following_and_user_names_fixed(scene
     assert [(b.name, b.role) for b in again.texts] == [(None, "title"), (None, "price"), ("My price tag", "text")]
     assert again.texts[0].layer_name == "Title: Fresh Tea"
     assert Scene.from_json(again.to_json()).to_json() == again.to_json()
+    for ext in ("psd", "pptx", "svg"):  # and it exports
+        assert again.export(tmp_path / f"old.{ext}").stat().st_size > 0
