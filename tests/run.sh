@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs what the tests need, then runs them.
-# System packages (fonts, LibreOffice for the PPTX render check, Node for ag-psd) come
+# System packages (fonts, LibreOffice for the PPTX render check, Node for ag-psd, Chromium for the
+# web page's browser tests) come
 # from apt when missing; the project goes into .venv with its test extra.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -8,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fonts-droid-fallback fonts-urw-base35
            fonts-roboto fonts-lato fonts-open-sans fonts-inter fonts-crosextra-carlito fonts-crosextra-caladea
            fonts-bebas-neue fonts-league-spartan fontconfig)
-APT_PKGS=("${FONT_PKGS[@]}" libreoffice-impress poppler-utils nodejs npm imagemagick gimp)
+APT_PKGS=("${FONT_PKGS[@]}" libreoffice-impress poppler-utils nodejs npm imagemagick gimp chromium)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   case "$p" in nodejs|npm) command -v npm >/dev/null && continue ;; esac  # a Node.js from elsewhere will do
@@ -26,7 +27,7 @@ fi
 PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q ".[test]"
+.venv/bin/python -m pip install -q ".[test,serve]"  # serve: the web page (its tests drive chromium)
 
 # ag-psd, an independent PSD reader used by the PSD tests
 if command -v npm >/dev/null && [ ! -f .cache/node/node_modules/ag-psd/package.json ]; then

@@ -289,3 +289,8 @@ def regenerate(scene_file: Path, layer: str, prompt: str, outputs: tuple[Path, .
     if not quiet:
         click.echo(f"repainted {layer}: {result.describe()}")
     _finish(scene, outputs, scene_file, cfg, quiet, start)
+
+
+from .serve.command import make_serve_command  # noqa: E402  (web dependencies load only when it runs)
+
+main.add_command(make_serve_command(common_options))
