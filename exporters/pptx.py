@@ -52,6 +52,8 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -96,6 +98,7 @@ CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is
 CELL_MIDDLE_EM = 0.4  # height of that cell's middle (ascent 1 em) above the baseline: upright glyphs centre there
 ANGLE_UNIT = 60000  # DrawingML angles are in 60,000ths of a degree
 PERCENT_UNIT = 100000  # and fractions in 100,000ths
+DECK_RATIO_DIGITS = 2  # aspect ratios equal to 2 decimals (1280x720, 1920x1080, 1456x816) share a deck's slide
 
 
 def text_box_geometry(block: TextBlock) -> tuple[float, float, float, float]:
@@ -161,39 +164,83 @@ class PptxExporter:
     def write(self, scene: Scene, path: Path) -> None:
         """Build the deck and save it with fixed zip timestamps (byte-stable output)."""
         prs = Presentation()
-        slide = SlideBuilder(prs, scene.canvas.width, scene.canvas.height, self.long_side_emu)
-        whole = Box(x0=0, y0=0, x1=scene.canvas.width, y1=scene.canvas.height)
-        slide.add_picture("Background", scene.background.image, whole)
-        for node in scene.nodes:
-            if isinstance(node, TextBlock):
-                slide.add_text(node)
-            elif isinstance(node, ImageObject):
-                slide.add_picture(node.layer_name, node.image, node.box)
-            else:
-                slide.add_shape(node)
-        buf = io.BytesIO()
-        prs.save(buf)
-        write_stable_zip(buf.getvalue(), path)
+        add_scene(SlideBuilder(prs, scene.canvas.width, scene.canvas.height, self.long_side_emu), scene)
+        save_stable(prs, path)
+
+    def write_deck(self, scenes: Sequence[Scene], path: Path) -> None:
+        """Write ``scenes`` as the slides of one deck, in order.
+
+        The slide has the scenes' most common aspect ratio (its long side
+        ``long_side_emu``, as a single scene's); each canvas is scaled to fit
+        it, centred.
+        """
+        if not scenes:
+            raise ValueError("a deck needs at least one scene")
+        ratios = Counter(round(s.canvas.width / s.canvas.height, DECK_RATIO_DIGITS) for s in scenes)
+        ratio = ratios.most_common(1)[0][0]
+        model = next(s.canvas for s in scenes if round(s.canvas.width / s.canvas.height, DECK_RATIO_DIGITS) == ratio)
+        prs = Presentation()
+        scale = slide_scale(model.width, model.height, self.long_side_emu)
+        prs.slide_width, prs.slide_height = Emu(round(model.width * scale)), Emu(round(model.height * scale))
+        for scene in scenes:
+            add_scene(SlideBuilder(prs, scene.canvas.width, scene.canvas.height, self.long_side_emu, fit=True),
+                      scene)
+        save_stable(prs, path)
+
+
+def add_scene(slide: SlideBuilder, scene: Scene) -> None:
+    """The plate, then every node of ``scene`` in z-order, on ``slide``."""
+    whole = Box(x0=0, y0=0, x1=scene.canvas.width, y1=scene.canvas.height)
+    slide.add_picture("Background", scene.background.image, whole)
+    for node in scene.nodes:
+        if isinstance(node, TextBlock):
+            slide.add_text(node)
+        elif isinstance(node, ImageObject):
+            slide.add_picture(node.layer_name, node.image, node.box)
+        else:
+            slide.add_shape(node)
+
+
+def slide_scale(width: int, height: int, long_side_emu: int) -> float:
+    """EMU per canvas pixel: the long side ``long_side_emu``, both sides within PowerPoint's bounds."""
+    shortest, longest = SLIDE_SIDE_EMU
+    return min(max(long_side_emu / max(width, height), shortest / min(width, height)), longest / max(width, height))
 
 
 class SlideBuilder:
-    """Adds scene nodes, given in canvas pixels, to a new blank slide sized to the canvas."""
+    """Adds scene nodes, given in canvas pixels, to a new blank slide sized to the canvas.
 
-    def __init__(self, prs: PresentationType, width: int, height: int, long_side_emu: int) -> None:
-        shortest, longest = SLIDE_SIDE_EMU
-        self.emu_per_px = min(max(long_side_emu / max(width, height), shortest / min(width, height)),
-                              longest / max(width, height))
-        prs.slide_width = self.emu(width)
-        prs.slide_height = self.emu(height)
+    With ``fit`` (a deck's slides) the presentation keeps its slide size and
+    the canvas is scaled to fit it, centred.
+    """
+
+    def __init__(self, prs: PresentationType, width: int, height: int, long_side_emu: int, fit: bool = False) -> None:
+        self.origin = (0.0, 0.0)  # EMU of the canvas's top left corner on the slide
+        if fit:
+            self.emu_per_px = min(prs.slide_width / width, prs.slide_height / height)
+            self.origin = ((prs.slide_width - width * self.emu_per_px) / 2,
+                           (prs.slide_height - height * self.emu_per_px) / 2)
+        else:
+            self.emu_per_px = slide_scale(width, height, long_side_emu)
+            prs.slide_width = self.emu(width)
+            prs.slide_height = self.emu(height)
         self.shapes: SlideShapes = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT]).shapes
 
     def emu(self, px: float) -> Emu:
-        """Canvas pixels to EMU."""
+        """Canvas pixels to EMU (a length)."""
         return Emu(round(px * self.emu_per_px))
+
+    def x(self, px: float) -> Emu:
+        """A canvas x to the slide's, in EMU."""
+        return Emu(round(px * self.emu_per_px + self.origin[0]))
+
+    def y(self, px: float) -> Emu:
+        """A canvas y to the slide's, in EMU."""
+        return Emu(round(px * self.emu_per_px + self.origin[1]))
 
     def add_picture(self, name: str, image: Image.Image, box: Box) -> None:
         """A picture (PNG, alpha kept) stretched over ``box``."""
-        pic = self.shapes.add_picture(io.BytesIO(png_bytes(image)), self.emu(box.x0), self.emu(box.y0),
+        pic = self.shapes.add_picture(io.BytesIO(png_bytes(image)), self.x(box.x0), self.y(box.y0),
                                       self.emu(box.width), self.emu(box.height))
         pic.name = name
 
@@ -203,19 +250,19 @@ class SlideBuilder:
         box = node.box
         if node.shape == "line":
             x1, y1, x2, y2 = line_endpoints(node)
-            shape = self.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, self.emu(x1), self.emu(y1),
-                                              self.emu(x2), self.emu(y2))
+            shape = self.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, self.x(x1), self.y(y1),
+                                              self.x(x2), self.y(y2))
         else:
             if node.shape == "polygon" and node.points:
                 (x0, y0), *rest = node.points
-                builder = self.shapes.build_freeform(self.emu(x0), self.emu(y0), scale=1.0)
-                builder.add_line_segments([(self.emu(x), self.emu(y)) for x, y in rest], close=True)
+                builder = self.shapes.build_freeform(self.x(x0), self.y(y0), scale=1.0)
+                builder.add_line_segments([(self.x(x), self.y(y)) for x, y in rest], close=True)
                 shape = builder.convert_to_shape()
             else:
                 rounded = node.corner_radius > 0 and min(box.width, box.height) > 0
                 kind = MSO_SHAPE.OVAL if node.shape == "ellipse" else (
                     MSO_SHAPE.ROUNDED_RECTANGLE if rounded else MSO_SHAPE.RECTANGLE)
-                shape = self.shapes.add_shape(kind, self.emu(box.x0), self.emu(box.y0),
+                shape = self.shapes.add_shape(kind, self.x(box.x0), self.y(box.y0),
                                               self.emu(box.width), self.emu(box.height))
                 if kind == MSO_SHAPE.ROUNDED_RECTANGLE:
                     shape.adjustments[0] = min(0.5, node.corner_radius / min(box.width, box.height))
@@ -242,7 +289,7 @@ class SlideBuilder:
         style = block.style
         left, top, width, height = text_box_geometry(block)
         cx, cy = rotated_about(left + width / 2, top + height / 2, block.x, block.baseline, block.rotation)
-        box = self.shapes.add_textbox(self.emu(cx - width / 2), self.emu(cy - height / 2),
+        box = self.shapes.add_textbox(self.x(cx - width / 2), self.y(cy - height / 2),
                                       self.emu(width), self.emu(height))
         box.name = block.layer_name
         box.rotation = -block.rotation % 360
@@ -309,6 +356,13 @@ class SlideBuilder:
         color = etree.SubElement(outer, qn("a:srgbClr"), {"val": str(_rgb(shadow.color))})
         etree.SubElement(color, qn("a:alpha"), {"val": str(round(shadow.opacity * PERCENT_UNIT))})
         return effects
+
+
+def save_stable(prs: PresentationType, path: Path) -> None:
+    """Save ``prs`` to ``path`` with fixed zip timestamps (byte-stable output)."""
+    buf = io.BytesIO()
+    prs.save(buf)
+    write_stable_zip(buf.getvalue(), path)
 
 
 def write_stable_zip(data: bytes, path: Path) -> None:

@@ -27,7 +27,7 @@ fi
 PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q ".[test,serve]"  # serve: the web page (its tests drive chromium)
+.venv/bin/python -m pip install -q ".[test,serve,ray]"  # serve: the web page (its tests drive chromium); ray: batch on a local cluster
 
 # ag-psd, an independent PSD reader used by the PSD tests
 if command -v npm >/dev/null && [ ! -f .cache/node/node_modules/ag-psd/package.json ]; then

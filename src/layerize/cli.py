@@ -294,3 +294,10 @@ def regenerate(scene_file: Path, layer: str, prompt: str, outputs: tuple[Path, .
 from .serve.command import make_serve_command  # noqa: E402  (web dependencies load only when it runs)
 
 main.add_command(make_serve_command(common_options))
+
+
+from .batch.cli import commands as batch_commands  # noqa: E402  (they take the shared options defined above)
+
+for _command in batch_commands(common_options):
+    main.add_command(_command)
+
