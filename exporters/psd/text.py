@@ -6,8 +6,8 @@ point text whose origin is the block's anchor ``(x, baseline)``; a longer block
 is paragraph (box) text whose box's top-left corner is the origin, its first
 baseline one font ascent below. Line breaks that Photoshop's single-line
 composer would make by itself at the box's width are stored as spaces (soft
-wraps), the others as paragraph breaks, so the layer shows the input's lines
-and still reflows when edited. A vertical block is point text in vertical
+wraps; nothing between CJK characters), the others as paragraph breaks, so
+the layer shows the input's lines and still reflows when edited. A vertical block is point text in vertical
 orientation, one column per paragraph: the origin is the anchor (the first
 column's centre x and its top, middle or bottom by alignment), later columns
 follow every leading to the left, and Latin letters stand upright as the
@@ -18,6 +18,7 @@ document is 72 dpi, so a point is a pixel.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,14 +112,21 @@ def _merge_runs(spans: list[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
+def _wide(ch: str) -> bool:
+    """A CJK (wide) character: lines break next to it without a space."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def _break(block: TextBlock, line: PlacedLine, following: PlacedLine, width: float) -> str:
-    """A space where Photoshop would wrap ``line`` by itself at ``width``, else a paragraph break."""
+    """Where Photoshop would wrap ``line`` by itself at ``width``, a space (nothing next to a CJK
+    character, which breaks anywhere); else a paragraph break."""
     words = following.text.split()
     if not words or not line.text.strip():
         return "\r"
     style = block.style
-    more = line_advance(style_font(style), " " + words[0], style.letter_spacing_px) + style.letter_spacing_px
-    return " " if line.advance + more > width else "\r"
+    glue, first = ("", following.text[0]) if _wide(line.text[-1]) or _wide(following.text[0]) else (" ", words[0])
+    more = line_advance(style_font(style), glue + first, style.letter_spacing_px) + style.letter_spacing_px
+    return glue if line.advance + more > width else "\r"
 
 
 def type_frame(block: TextBlock) -> TypeFrame:

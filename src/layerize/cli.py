@@ -301,3 +301,8 @@ from .batch.cli import commands as batch_commands  # noqa: E402  (they take the 
 for _command in batch_commands(common_options):
     main.add_command(_command)
 
+
+from .translate.command import commands as translate_commands  # noqa: E402  (as the batch commands)
+
+for _command in translate_commands(common_options, load_scene):
+    main.add_command(_command)

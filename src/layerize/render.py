@@ -277,3 +277,23 @@ def ink_box(block: TextBlock, shadow: bool = False) -> Box | None:
         return None
     image, (left, top) = rendered
     return Box(x0=left, y0=top, x1=left + image.width, y1=top + image.height)
+
+
+def glyph_box(block: TextBlock) -> Box | None:
+    """The canvas box, before rotation, of the glyphs of a horizontal block, from the fonts' glyph boxes
+    rather than by drawing them: what :func:`ink_box` finds unturned (stroke in, shadow out) within a
+    pixel or two, at a fraction of the cost. None for blank text."""
+    spacing = block.style.letter_spacing_px
+    pad = block.style.stroke.width_px if block.style.stroke else 0.0
+    found: Box | None = None
+    for line in place_lines(block):
+        x = line.x
+        for text, style in line.spans:
+            font = style_font(style)
+            if text.strip():
+                left, top, right, bottom = font.getbbox(text, anchor="ls")
+                box = Box(x0=x + left - pad, y0=line.baseline + top - pad,
+                          x1=x + right + spacing * max(0, len(text) - 1) + pad, y1=line.baseline + bottom + pad)
+                found = box if found is None else found.union(box)
+            x += font.getlength(text) + spacing * len(text)
+    return found

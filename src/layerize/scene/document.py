@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +66,22 @@ class Scene(_Model):
     @property
     def texts(self) -> list[TextBlock]:
         return [n for n in self.nodes if isinstance(n, TextBlock)]
+
+    def with_texts(self, texts: Mapping[str, str], fit: Callable[[TextBlock, str], TextBlock] | None = None
+                   ) -> Scene:
+        """A new scene whose text blocks show ``texts`` (by block id; the others unchanged).
+
+        ``fit`` sets a block with its new text: :func:`layerize.translate.translate` passes one that
+        refits it into its box (size, wrapping, a face for its script). Without it each block takes the
+        text as it is (:meth:`TextBlock.with_text`). KeyError for an id that is no text block.
+        """
+        unknown = sorted(set(texts) - {block.id for block in self.texts})
+        if unknown:
+            raise KeyError(f"the scene has no text block {unknown[0]!r}")
+        place = fit or (lambda block, text: block.with_text(text))
+        nodes = [place(node, texts[node.id]) if isinstance(node, TextBlock) and node.id in texts else node
+                 for node in self.nodes]
+        return self.model_copy(update={"nodes": nodes, "metadata": copy.deepcopy(self.metadata)})
 
     def to_json(self) -> str:
         """The scene as JSON text (stable key order, no trailing whitespace)."""

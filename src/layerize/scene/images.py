@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
 import re
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
 from PIL import Image
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo, WithJsonSchema
 
+PNG_CACHE_SIZE = 16
+"""PNG files kept by content: one scene exported to many files (or in many languages) encodes each
+picture once."""
+_PNG_CACHE: OrderedDict[tuple[str, tuple[int, int], bytes], bytes] = OrderedDict()
+
 
 def png_bytes(image: Image.Image) -> bytes:
-    """The PNG file of an image (deterministic for identical pixels)."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return buf.getvalue()
+    """The PNG file of an image (deterministic for identical pixels; recent ones are reused by content)."""
+    key = (image.mode, image.size, hashlib.blake2b(image.tobytes(), digest_size=20).digest())
+    found = _PNG_CACHE.get(key)
+    if found is None:
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", optimize=False, compress_level=6)
+        found = _PNG_CACHE[key] = buf.getvalue()
+        while len(_PNG_CACHE) > PNG_CACHE_SIZE:
+            _PNG_CACHE.popitem(last=False)
+    return found
 
 
 def encode_png(image: Image.Image) -> str:

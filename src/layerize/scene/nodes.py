@@ -208,6 +208,13 @@ class TextBlock(_Model):
         """The name its layer gets: the user's, else its role and its current text."""
         return self.name or text_layer_name(self.role, self.text)
 
+    def with_text(self, text: str) -> TextBlock:
+        """This block showing ``text`` as it is: a line per line of it, each keeping the box of the line it
+        replaces (the last one's beyond), the block's style, place and size throughout."""
+        boxes = [line.box for line in self.lines]
+        lines = [TextLine(text=t, box=boxes[min(i, len(boxes) - 1)]) for i, t in enumerate(text.split("\n"))]
+        return self.model_copy(update={"lines": lines})
+
     @property
     def box(self) -> Box:
         box = self.lines[0].box
