@@ -1,11 +1,12 @@
-"""SVG export: the plate and pictures as embedded PNGs, native shapes and live ``<text>``.
+"""SVG export: the plate and pictures as embedded images, native shapes and live ``<text>``.
 
 The document is in canvas pixels (width, height and viewBox equal the canvas).
 Each text block is one ``<text>`` whose ``text-anchor`` follows the alignment,
 with one ``<tspan>`` per line at ``x = anchor x`` and ``y = baseline + i *
 line_height``; a line with style runs holds a ``<tspan>`` per run, carrying
 the ``fill``, ``font-weight``, ``font-style`` and (when the run's face is
-another family's) ``font-family`` where they differ from the block's (under a
+another family's, or with embedded fonts another face) ``font-family`` where
+they differ from the block's (under a
 gradient every run takes the gradient, as ``render_block`` draws it). A
 rotation becomes ``rotate(-degrees, x, baseline)`` since SVG turns clockwise.
 Justified text is drawn left-aligned, as ``render_block`` draws it: SVG text
@@ -27,12 +28,22 @@ filter on an unrotated ``<g>`` around the text, so its offset stays in canvas
 space. Element ids are the node ids (defs: ``{id}-gradient``, ``{id}-shadow``);
 numbers are written with at most three decimals, so identical scenes give
 identical bytes.
+
+For a web page (``[export.svg]``, README "SVG for the web"): the fonts are
+named, or embedded as subset WOFF2 (:mod:`.svg_fonts`); the plate is a PNG,
+or a WEBP or JPEG under a byte budget (:mod:`.plates`); ``title`` adds a
+``<title>`` (the largest text), ``lang`` the document's language, and
+``responsive`` leaves out width and height so the document fills what holds
+it. The text stays live ``<text>``, so a page can select and search it. The
+defaults write what this exporter always wrote, byte for byte.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import resvg_py
 import svgwrite
@@ -40,12 +51,18 @@ from PIL import Image
 from svgwrite.base import BaseElement
 
 from layerize.config import ExportConfig
+from layerize.export.exporter import byte_size
 from layerize.render import gradient_points, ink_box, line_spans
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, TextStyle, encode_png
 
-from ._common import gradient_line, line_endpoints, outline_width, shape_paint, span_family
+from ._common import gradient_line, line_endpoints, outline_width, shape_paint
+from .plates import data_uri, plate_file
+from .svg_fonts import EMBEDDED_PREFIX, FontFamilies
 
 ANCHOR = {"left": "start", "justify": "start", "center": "middle", "right": "end"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+SHAPE_TAGS = ("rect", "ellipse", "polygon", "line")
+EMBEDDED_FONT = re.compile(r"url\(data:font/woff2;base64,([A-Za-z0-9+/=]*)\)")
 
 
 def num(value: float) -> str:
@@ -54,21 +71,9 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def font_family_list(family: str) -> str:
-    """A CSS font-family list: ``family`` then the generic family it resembles."""
-    name = family.casefold()
-    if "mono" in name:
-        generic = "monospace"
-    elif "serif" in name and "sans" not in name:
-        generic = "serif"
-    else:
-        generic = "sans-serif"
-    return f"'{family}', {generic}"
-
-
-def image_element(dwg: svgwrite.Drawing, id: str, image: Image.Image, box: Box) -> BaseElement:
-    """An ``<image>`` showing ``image`` stretched over ``box``, as a PNG data URI."""
-    return dwg.image(encode_png(image), insert=(num(box.x0), num(box.y0)), size=(num(box.width), num(box.height)),
+def image_element(dwg: svgwrite.Drawing, id: str, href: str, box: Box) -> BaseElement:
+    """An ``<image>`` showing the image file ``href`` (a data URI) stretched over ``box``."""
+    return dwg.image(href, insert=(num(box.x0), num(box.y0)), size=(num(box.width), num(box.height)),
                      id=id, preserveAspectRatio="none")
 
 
@@ -141,7 +146,7 @@ def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
     return dwg.rect((num(box.x0), num(box.y0)), (num(box.width), num(box.height)), rx=radius, ry=radius, **attrs)
 
 
-def run_attributes(block: TextBlock, style: TextStyle) -> dict[str, str]:
+def run_attributes(block: TextBlock, style: TextStyle, families: FontFamilies) -> dict[str, str]:
     """A run's own presentation attributes: those of its style that differ from its block's."""
     base = block.style
     attrs = {}
@@ -151,20 +156,20 @@ def run_attributes(block: TextBlock, style: TextStyle) -> dict[str, str]:
         attrs["font-weight"] = str(style.weight)
     if style.italic != base.italic:
         attrs["font-style"] = "italic" if style.italic else "normal"
-    family = span_family(base, style)
-    if family != base.font_family:
-        attrs["font-family"] = font_family_list(family)
+    family = families.of(base, style)
+    if family != families.of(base, base):
+        attrs["font-family"] = family
     return attrs
 
 
-def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> BaseElement:
+def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box, families: FontFamilies) -> BaseElement:
     """One ``<text>`` for ``block`` with a ``<tspan>`` per line (holding one per run), in a ``<g>`` with the
     drop shadow if any."""
     style = block.style
     vertical = block.orientation == "vertical"
     attrs = {
         "id": block.id,
-        "font-family": font_family_list(style.font_family),
+        "font-family": families.of(style, style),
         "font-size": num(style.size_px),
         "font-weight": str(style.weight),
         "font-style": "italic" if style.italic else "normal",
@@ -189,13 +194,54 @@ def text_element(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> BaseEl
             continue
         row = dwg.tspan("", x=[num(x)], y=[num(y)])
         for run_text, span in line_spans(block, line):
-            row.add(dwg.tspan(run_text, **run_attributes(block, span)))
+            row.add(dwg.tspan(run_text, **run_attributes(block, span, families)))
         text.add(row)
     if style.shadow is None:
         return text
     group = dwg.g(filter=shadow_filter(dwg, block, canvas))
     group.add(text)
     return group
+
+
+def scene_title(scene: Scene) -> str | None:
+    """The scene's largest text (the first of the largest), its lines joined by spaces; None without text."""
+    blocks = [block for block in scene.texts if block.text.strip()]
+    if not blocks:
+        return None
+    largest = max(blocks, key=lambda block: block.style.size_px)
+    return " ".join(line.text.strip() for line in largest.lines if line.text.strip())
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 text``, ``5 texts``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def base64_size(data: str) -> int:
+    """How many bytes base64 ``data`` decodes to."""
+    return len(data) * 3 // 4 - data[-2:].count("=")
+
+
+def describe_svg(path: Path) -> str:
+    """What an SVG this exporter wrote holds: its texts, shapes, pictures, its plate and its fonts."""
+    elements = [(element.tag.rpartition("}")[2], element) for element in ElementTree.parse(path).getroot().iter()]
+    images = [element for tag, element in elements if tag == "image"]
+    texts = [element for tag, element in elements if tag == "text"]
+    parts = [counted(len(texts), "text"), counted(sum(tag in SHAPE_TAGS for tag, _ in elements), "shape"),
+             counted(sum(element.get("id") != "background" for element in images), "picture")]
+    plate = next((element for element in images if element.get("id") == "background"), None)
+    if plate is not None:
+        header, _, data = plate.get(XLINK_HREF, "").partition(";base64,")
+        parts.append(f"plate {header.rpartition('/')[2]} {byte_size(base64_size(data))}")
+    fonts = EMBEDDED_FONT.findall("".join(element.text or "" for tag, element in elements if tag == "style"))
+    if fonts:
+        parts.append(f"{counted(len(fonts), 'embedded font')} {byte_size(sum(map(base64_size, fonts)))}")
+    families = {element.get("font-family").split(",")[0].strip("' ") for tag, element in elements
+                if tag in ("text", "tspan") and element.get("font-family")}
+    named = sorted(family for family in families if not family.startswith(EMBEDDED_PREFIX))
+    if named and not fonts:
+        parts.append(f"fonts by name: {', '.join(named)}")
+    return ", ".join(parts)
 
 
 class SvgExporter:
@@ -207,23 +253,49 @@ class SvgExporter:
     slow_preview = False
 
     def __init__(self, cfg: ExportConfig | None = None) -> None:
-        """No options yet (``[export.svg]`` is empty)."""
+        """Take the ``[export.svg]`` options (default: the defaults)."""
+        self.cfg = (cfg or ExportConfig()).svg
 
     def preview(self, path: Path) -> Image.Image:
         """The file as resvg (an independent SVG renderer, with the system fonts) draws it."""
         return Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(path))))).convert("RGBA")
 
+    def describe(self, path: Path) -> str:
+        """What the file holds (see :func:`describe_svg`)."""
+        return describe_svg(path)
+
+    def plate(self, scene: Scene) -> str:
+        """The plate's data URI, in the configured format and within the byte budget."""
+        cfg = self.cfg
+        return data_uri(plate_file(scene.background.image, cfg.plate, cfg.plate_quality, cfg.plate_max_bytes),
+                        cfg.plate)
+
+    def document(self, scene: Scene) -> svgwrite.Drawing:
+        """The root ``<svg>``: the canvas as its viewBox (and size unless responsive), its title and language."""
+        cfg, (w, h) = self.cfg, (scene.canvas.width, scene.canvas.height)
+        dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", profile="full", debug=False)
+        if cfg.responsive:
+            del dwg.attribs["width"], dwg.attribs["height"]
+        if cfg.lang:
+            dwg.attribs.update({"lang": cfg.lang, "xml:lang": cfg.lang})
+        title = scene_title(scene) if cfg.title else None
+        if title:
+            dwg.set_desc(title=title)
+        return dwg
+
     def write(self, scene: Scene, path: Path) -> None:
         """Build the document bottom to top and write it as UTF-8."""
-        w, h = scene.canvas.width, scene.canvas.height
-        dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", profile="full", debug=False)
-        canvas = Box(x0=0, y0=0, x1=w, y1=h)
-        dwg.add(image_element(dwg, "background", scene.background.image, canvas))
+        dwg = self.document(scene)
+        families = FontFamilies.embedding(scene) if self.cfg.fonts == "embed" else FontFamilies()
+        if families.css:
+            dwg.defs.add(dwg.style(families.css))
+        canvas = Box(x0=0, y0=0, x1=scene.canvas.width, y1=scene.canvas.height)
+        dwg.add(image_element(dwg, "background", self.plate(scene), canvas))
         for node in scene.nodes:
             if isinstance(node, TextBlock):
-                dwg.add(text_element(dwg, node, canvas))
+                dwg.add(text_element(dwg, node, canvas, families))
             elif isinstance(node, ImageObject):
-                dwg.add(image_element(dwg, node.id, node.image, node.box))
+                dwg.add(image_element(dwg, node.id, encode_png(node.image), node.box))
             else:
                 dwg.add(shape_element(dwg, node))
         with open(path, "w", encoding="utf-8") as f:

@@ -139,7 +139,10 @@ def _quoted(text: str) -> str:
     return repr(text) if len(text) <= SUMMARY_CHARS else repr(text[:SUMMARY_CHARS]) + f"… ({len(text)} characters)"
 
 
-def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
+def _summary(scene: Scene, outputs: list[Path], seconds: float, cfg: Config) -> str:
+    """The blocks found, then a line per file written: its fidelity, size and (exporters that tell) contents."""
+    from .export import describe_output
+
     lines = [f"{len(scene.texts)} text blocks, {len(scene.nodes) - len(scene.texts)} other nodes, {seconds:.2f} s"]
     for block in scene.texts:
         style = block.style
@@ -151,8 +154,8 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float) -> str:
     scores = scene.metadata.get("export_fidelity", {})
     for path in outputs:
         score = scores.get(path.name)
-        lines.append(f"wrote {path}" + (f"  (fidelity: SSIM {score['ssim']:.3f}, PSNR {score['psnr']:.1f} dB)"
-                                        if score else ""))
+        fidelity = f"  (fidelity: SSIM {score['ssim']:.3f}, PSNR {score['psnr']:.1f} dB)" if score else ""
+        lines.append(f"wrote {path}{fidelity}  {describe_output(path, cfg.export)}")
     return "\n".join(lines)
 
 
@@ -163,7 +166,7 @@ def _finish(scene: Scene, outputs: tuple[Path, ...], scene_path: Path | None, cf
 
     written = [*(before or []), *write_outputs(scene, outputs, cfg, scene_path, slow_checks)]
     if not quiet:
-        click.echo(_summary(scene, written, time.perf_counter() - start))
+        click.echo(_summary(scene, written, time.perf_counter() - start, cfg))
 
 
 @click.group(cls=LayerizeGroup, default="convert", default_if_no_args=False)

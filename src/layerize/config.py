@@ -82,8 +82,32 @@ class PptxExportConfig(_Section):
                                description="The slide's long side in EMU (default 13.333 in, widescreen)")
 
 
+LANGUAGE_TAG = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+"""A BCP-47 language tag's shape (``en``, ``de-CH``, ``zh-Hans-CN``)."""
+
+
 class SvgExportConfig(_Section):
-    """No options yet."""
+    """How the SVG is made for a web page (README, "SVG for the web"); the defaults write what it always did."""
+
+    fonts: Literal["reference", "embed"] = Field(
+        default="reference", description="reference: each text names its family, then a generic one; embed: "
+        "every face used is also embedded, cut to the characters it draws, as a WOFF2 @font-face")
+    plate: Literal["png", "webp", "jpeg"] = Field(default="png", description="The background plate's format")
+    plate_quality: int = Field(default=85, ge=1, le=100, description="WEBP or JPEG quality of the plate (the "
+                               "highest tried under plate_max_bytes)")
+    plate_max_bytes: int | None = Field(default=None, ge=1, description="Largest plate file (webp, jpeg): the "
+                                        "highest quality that fits, else the smallest file, with a warning")
+    title: bool = Field(default=False, description="Give the document a <title>: its largest text")
+    lang: str | None = Field(default=None, pattern=LANGUAGE_TAG, description="The texts' language (BCP-47 tag, "
+                             "e.g. en, de-CH) as the document's lang; default: none written")
+    responsive: bool = Field(default=False, description="No width and height: the document fills the width of "
+                             "what holds it, its viewBox keeping the shape")
+
+    @model_validator(mode="after")
+    def _budget_needs_quality(self) -> SvgExportConfig:
+        if self.plate_max_bytes is not None and self.plate == "png":
+            raise ValueError("plate_max_bytes needs plate = \"webp\" or \"jpeg\" (a PNG has no quality to lower)")
+        return self
 
 
 class ExportConfig(_Section):

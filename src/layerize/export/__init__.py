@@ -15,19 +15,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, ExportConfig
-from ..errors import InputError, LayerizeError
+from ..errors import EngineError, InputError, LayerizeError
 from ..files import atomic_paths
 from ..registry import EXPORTERS, format_for
 from ..scene import Scene
-from .exporter import Exporter
+from .exporter import Describer, Exporter, byte_size
 from .fidelity import export_fidelity
 
-__all__ = ["Exporter", "export", "write_outputs", "write_scenes"]
+__all__ = ["Describer", "Exporter", "describe_output", "export", "write_outputs", "write_scenes"]
 
 
 def export(scene: Scene, path: Path | str, format: str | None = None, config: ExportConfig | None = None) -> Path:
     """Write ``scene`` to ``path`` atomically with the exporter for ``format`` (default: the extension)."""
     return scene.export(path, format, config)
+
+
+def describe_output(path: Path, config: ExportConfig | None = None) -> str:
+    """A written file's size and, when its format's exporter can tell (:class:`Describer`), what it holds:
+    ``182.4 KiB: 5 texts, 2 shapes, ...``."""
+    size = byte_size(path.stat().st_size)
+    try:
+        exporter = EXPORTERS.create(format_for(path), config)
+    except EngineError:  # no exporter's file: a scene graph, a generated image
+        return size
+    return f"{size}: {exporter.describe(path)}" if isinstance(exporter, Describer) else size
 
 
 def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, scene_path: Path | None = None,

@@ -36,3 +36,20 @@ class Previewer(Protocol):
 
     def preview(self, path: Path) -> Image.Image | None:
         """The file as a reader draws it; None when the reader is not installed."""
+
+
+@runtime_checkable
+class Describer(Protocol):
+    """An exporter that can say what a file it wrote holds (the command line's summary shows it)."""
+
+    def describe(self, path: Path) -> str:
+        """What the file at ``path`` holds, in a few words (``3 texts, 1 picture, ...``)."""
+
+
+def byte_size(count: int) -> str:
+    """A size in bytes as people read it: ``512 B``, ``182.4 KiB``, ``3.1 MiB``."""
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count / (1024 * 1024):.1f} MiB"
