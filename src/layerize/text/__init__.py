@@ -4,7 +4,8 @@ The modules, in the order they run: :mod:`.ocr` finds and reads the lines;
 :mod:`.columns` joins the pieces of vertical CJK columns; :mod:`.lines`
 measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
 candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
-groups lines into blocks; :mod:`.refine` renders and compares each block; and
+groups lines into blocks; :mod:`.refine` renders and compares each block;
+:mod:`.harmony` sets poorly fitting labels like their aligned siblings; and
 :mod:`.effects` reads gradient fills, outlines and drop shadows around it.
 """
 
@@ -19,6 +20,7 @@ from ..fonts import catalogue
 from ..scene import TextBlock
 from .columns import join_columns
 from .effects import effects_mask, measure_effects
+from .harmony import harmonise
 from .lines import measure_line
 from .ocr import OcrEngine, OcrLine
 from .paragraphs import assign_roles, build_block, group_lines
@@ -46,8 +48,9 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
     faces = list(dict.fromkeys(faces)) or [fallback]
     measured = [m for line in lines if (m := measure_line(image, line, faces, fallback, ocr.read)) is not None]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
-    blocks = [measure_effects(refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image),
-                              image) for i, group in enumerate(groups)]
+    blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
+              for i, group in enumerate(groups)]
+    blocks = [measure_effects(block, image) for block in harmonise(blocks, groups, image)]
     assign_roles(blocks)
     mask = text_mask(image.shape[:2], measured) | effects_mask(image.shape[:2], blocks)
     return TextAnalysis(blocks, mask)

@@ -34,8 +34,8 @@ def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
     return fit_plane(xs[keep], ys[keep], values[keep]).grid(h, w)
 
 
-def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None
-                 ) -> tuple[np.ndarray, tuple[int, int, int]]:
+def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
+                 vertical: bool = False) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Per-pixel ink coverage (0..1) and the ink's colour, given the background.
 
     With ``core`` (the OCR box inside the crop), only ink components lying
@@ -44,9 +44,9 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     """
     pixels = crop.astype(np.float64)
     dist = np.linalg.norm(pixels - background, axis=2)
-    ink = dist > max(30.0, _otsu(dist.ravel()))
+    ink = without_through_lines(dist > max(30.0, _otsu(dist.ravel())))
     if core is not None:
-        ink = _components_inside(ink, core)
+        ink = _components_inside(ink, core, marks=not vertical)
     none = np.zeros(dist.shape, np.float32), (0, 0, 0)
     if ink.sum() < 4:
         return none
@@ -63,6 +63,31 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]
 
 
+THROUGH_LINE_FILL = 0.97
+"""Share of a crop's row (column) that is ink from which the row (column) belongs to a line running
+through the crop: a gridline, an axis, a table rule or a bar's edge, never a glyph (glyphs end inside
+the OCR box, and the crop reaches beyond it)."""
+THROUGH_LINE_EDGE_FILL = 0.6
+"""The same for a row (column) beside such a line: its anti-aliased edge."""
+
+
+def without_through_lines(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without the rows and columns that run through the whole crop (and their anti-aliased edge)."""
+    kept = ink.copy()
+    for axis in (1, 0):
+        fill = ink.mean(axis=axis)
+        through = fill >= THROUGH_LINE_FILL
+        if not through.any():
+            continue
+        edge = np.convolve(through, np.ones(3), mode="same") > 0  # a row either side, when mostly ink too
+        through |= edge & (fill >= THROUGH_LINE_EDGE_FILL)
+        if axis == 1:
+            kept[through, :] = False
+        else:
+            kept[:, through] = False
+    return kept
+
+
 def _otsu(values: np.ndarray) -> float:
     clipped = np.clip(values, 0, 441).astype(np.float32)
     scaled = (clipped / 441.0 * 255.0).astype(np.uint8).reshape(-1, 1)
@@ -70,8 +95,18 @@ def _otsu(values: np.ndarray) -> float:
     return float(threshold) / 255.0 * 441.0
 
 
-def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int]) -> np.ndarray:
-    """The connected components of ``ink`` whose box lies at least half inside ``core``."""
+TICK_ASPECT, TICK_LENGTH, TICK_GAP = 2.0, 0.6, 0.15
+"""A tick: a component at least TICK_ASPECT times as tall as wide, TICK_LENGTH of the line's band tall, and
+clear of the band by TICK_GAP of it (an apostrophe or an accent is shorter, or close to the letters)."""
+FRAME_ENCLOSES, FRAME_SPAN = 3, 2.5
+"""A frame drawn around the text encloses at least FRAME_ENCLOSES components spanning FRAME_SPAN times
+their height: a row of glyphs (a glyph such as © or 國 encloses one or a compact cluster)."""
+
+
+def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int], marks: bool = True) -> np.ndarray:
+    """The connected components of ``ink`` whose box lies at least half inside ``core``, less marks that
+    are not the line's glyphs (see :func:`foreign_marks`; with ``marks``: a line of text side by side, not a
+    column, whose glyphs stack)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     cx0, cy0, cx1, cy1 = core
     keep = np.zeros(count, bool)
@@ -80,7 +115,36 @@ def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int]) -> np.n
         inside_w = max(0, min(x + w, cx1) - max(x, cx0))
         inside_h = max(0, min(y + h, cy1) - max(y, cy0))
         keep[i] = area >= 2 and inside_w * inside_h >= 0.5 * w * h
+    kept = np.flatnonzero(keep)
+    if marks and len(kept) >= 2:
+        keep[kept] = ~foreign_marks(stats[kept, :4], ink.shape[0])
     return keep[labels]
+
+
+def foreign_marks(boxes: np.ndarray, height: int) -> np.ndarray:
+    """Which components (boxes x, y, w, h in a crop ``height`` tall) are marks beside the line's glyphs.
+
+    Such a mark lies above or below the band the other components share and
+    apart from it, and either comes in from the crop's edge (a bar, a shape)
+    or is a thin upright stroke (a tick mark beside an axis label); or it is
+    a frame drawn around the text, enclosing several of its glyphs.
+    """
+    x, y, w, h = boxes.T
+    top, bottom = np.median(y), np.median(y + h)
+    band = bottom - top
+    apart = (y + h <= top - TICK_GAP * band) | (y >= bottom + TICK_GAP * band)
+    edge = (y == 0) | (y + h == height)
+    tick = (h >= TICK_ASPECT * w) & (h >= TICK_LENGTH * band)
+    x1, y1 = x + w, y + h
+    inside = ((x[None, :] >= x[:, None]) & (y[None, :] >= y[:, None])  # [i, j]: j lies inside i
+              & (x1[None, :] <= x1[:, None]) & (y1[None, :] <= y1[:, None]))
+    np.fill_diagonal(inside, False)
+    frame = np.zeros(len(boxes), bool)
+    for i in np.flatnonzero(inside.sum(axis=1) >= FRAME_ENCLOSES):
+        enclosed = inside[i]
+        span = x1[enclosed].max() - x[enclosed].min()
+        frame[i] = span >= FRAME_SPAN * np.median(h[enclosed])
+    return (apart & (edge | tick)) | frame
 
 
 def upright_crop(image: np.ndarray, line: OcrLine, angle: float
@@ -114,7 +178,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     if crop.shape[0] < 4 or crop.shape[1] < 4:
         return None
     background = background_model(crop, ring=max(2, core[0]))
-    upright, color = ink_coverage(crop, background, core)
+    upright, color = ink_coverage(crop, background, core, vertical)
     ys, xs = np.nonzero(upright > 0.5)
     if len(xs) < 4:
         return None

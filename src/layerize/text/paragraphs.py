@@ -48,14 +48,30 @@ def _continues(group: list[MeasuredLine], line: MeasuredLine) -> bool:
     return min(abs(e) for e in edges) <= 0.6 * size
 
 
+def _between(lines: list[MeasuredLine], upper: MeasuredLine, lower: MeasuredLine) -> bool:
+    """Whether another of ``lines`` lies between two level lines, across both: they are not consecutive."""
+    def centre(m: MeasuredLine) -> float:
+        return (m.box.y0 + m.box.y1) / 2
+
+    top, bottom = sorted((centre(upper), centre(lower)))
+    x0, x1 = max(upper.box.x0, lower.box.x0), min(upper.box.x1, lower.box.x1)
+    return any(top < centre(m) < bottom and m.box.x0 < x1 and m.box.x1 > x0
+               for m in lines if m is not upper and m is not lower)
+
+
 def group_lines(lines: list[MeasuredLine], paragraphs: bool = True) -> list[list[MeasuredLine]]:
-    """Lines grouped into paragraphs, in reading order (top to bottom, left to right; columns right to left)."""
+    """Lines grouped into paragraphs, in reading order (top to bottom, left to right; columns right to left).
+
+    A paragraph's lines are consecutive: a line joins one only when no other
+    line lies between them.
+    """
     ordered = sorted(lines, key=lambda m: (m.vertical, -m.best.x if m.vertical else m.best.baseline, m.box.x0))
     groups: list[list[MeasuredLine]] = []
     for line in ordered:
         target = None
         if paragraphs:
-            candidates = [g for g in groups if _continues(g, line)]
+            candidates = [g for g in groups if _continues(g, line)
+                          and (line.vertical or not _between(lines, g[-1], line))]
             target = min(candidates, key=lambda g: line.best.baseline - g[-1].best.baseline, default=None)
         if target is None:
             groups.append([line])

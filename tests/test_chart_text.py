@@ -1,0 +1,119 @@
+"""Chart labels: sizes that hold when axis lines, ticks and bar rules run through the labels' boxes."""
+
+from __future__ import annotations
+
+import designs
+import numpy as np
+import pytest
+
+import layerize
+import layerize.text as text_stage
+from layerize.scene import TextBlock
+from layerize.text.ink import without_through_lines
+
+
+@pytest.fixture(scope="module")
+def chart_design() -> designs.Design:
+    return designs.chart()
+
+
+def _analyse(design: designs.Design, tmp_path) -> layerize.Scene:
+    path = tmp_path / "chart.png"
+    design.image.save(path)
+    return layerize.analyze(path)
+
+
+def _overlap(block: TextBlock, bbox: tuple[int, int, int, int]) -> float:
+    box = block.lines[0].box
+    w = max(0.0, min(box.x1, bbox[2]) - max(box.x0, bbox[0]))
+    h = max(0.0, min(box.y1, bbox[3]) - max(box.y0, bbox[1]))
+    return w * h
+
+
+def _found(scene: layerize.Scene, design: designs.Design) -> dict[str, TextBlock]:
+    """Each truth text's block: the one whose first line's ink box overlaps its ink most."""
+    found = {}
+    for truth in design.texts:
+        block = max(scene.texts, key=lambda b: _overlap(b, truth.bbox))
+        assert _overlap(block, truth.bbox) > 0, f"{truth.text} not found"
+        found[truth.text] = block
+    return found
+
+
+def test_labels_crossed_by_axes_ticks_and_rules_keep_their_size(chart_design, tmp_path):
+    scene = _analyse(chart_design, tmp_path)
+    found = _found(scene, chart_design)
+    for truth in chart_design.texts:
+        block = found[truth.text]
+        assert truth.text in block.text.replace(" ", ""), (truth.text, block.text)  # one block per label
+        assert block.style.size_px == pytest.approx(truth.size, rel=0.1), (truth.text, block.style.size_px)
+        box = block.lines[0].box  # the ink box holds the glyphs only: no axis, tick or rule
+        assert box.y0 >= truth.bbox[1] - 2 and box.y1 <= truth.bbox[3] + 2, (truth.text, box, truth.bbox)
+
+
+def test_rows_and_columns_running_through_the_crop_are_not_ink():
+    ink = np.zeros((20, 40), bool)
+    ink[5:15, 10:14] = True  # a glyph stroke
+    ink[9, :] = True  # a gridline through it
+    ink[:, 30] = True  # an axis
+    ink[:, 31] = np.arange(20) % 3 > 0  # the axis's anti-aliased edge (mostly ink)
+    kept = without_through_lines(ink)
+    assert not kept[9, 20] and not kept[:, 30].any() and not kept[:, 31].any()
+    assert kept[5:9, 10:14].all() and kept[10:15, 10:14].all()
+    assert (without_through_lines(ink[:, :28] & ~ink[9:10, :28]) == (ink[:, :28] & ~ink[9:10, :28])).all()
+
+
+def test_a_label_measured_too_large_is_set_like_its_aligned_siblings(chart_design, tmp_path, monkeypatch):
+    """A label whose measured size came out twice too large (as when a mark inside its box inflated
+    its ink) gets its row's size back; without siblings to go by it would keep the wrong one."""
+    build = text_stage.build_block
+
+    def inflated(index, group, *args):
+        block = build(index, group, *args)
+        if block.text == "40%":
+            style = block.style.model_copy(update={"size_px": block.style.size_px * 2})
+            block = block.model_copy(update={"style": style})
+        return block
+
+    monkeypatch.setattr(text_stage, "build_block", inflated)
+    truth = next(t for t in chart_design.texts if t.text == "40%")
+    label = _found(_analyse(chart_design, tmp_path), chart_design)["40%"]
+    assert label.style.size_px == pytest.approx(truth.size, rel=0.1)
+    monkeypatch.setattr(text_stage, "harmonise", lambda blocks, groups, image: blocks)
+    alone = _found(_analyse(chart_design, tmp_path / ".."), chart_design)["40%"]
+    assert alone.style.size_px > 1.5 * truth.size  # the harmony pass is what set it right
+
+
+def test_a_frame_around_the_text_is_not_ink_but_a_glyph_enclosing_its_strokes_is():
+    from layerize.text.ink import foreign_marks
+
+    glyphs = [(12 + 14 * i, 10, 10, 14) for i in range(5)]  # a row of five glyphs, 14 px tall
+    frame = (4, 4, 80, 26)  # a rectangle drawn around them
+    assert foreign_marks(np.array([frame, *glyphs]), 34).tolist() == [True] + [False] * 5
+    square = (0, 0, 30, 30)  # 國: its enclosure and the strokes inside, a compact cluster
+    inner = [(6, 6, 18, 4), (6, 12, 8, 8), (16, 12, 8, 10)]
+    assert not foreign_marks(np.array([square, *inner]), 34).any()
+
+
+def test_a_paragraph_does_not_jump_over_a_line_between_its_lines():
+    from layerize.fonts import catalogue
+    from layerize.scene import Box
+    from layerize.text.measured import FontFit, MeasuredLine
+    from layerize.text.ocr import OcrLine
+    from layerize.text.paragraphs import group_lines
+
+    face = catalogue().resolve("DejaVu Sans", 400)
+
+    def line(text: str, baseline: float, size: float, x1: float = 400) -> MeasuredLine:
+        box = Box(x0=100, y0=baseline - 0.75 * size, x1=x1, y1=baseline + 0.2 * size)
+        quad = ((box.x0, box.y0), (box.x1, box.y0), (box.x1, box.y1), (box.x0, box.y1))
+        fit = FontFit(face=face, score=0.9, size=size, x=100, baseline=baseline)
+        return MeasuredLine(ocr=OcrLine(text, quad, 0.99), angle=0.0, upright=np.ones((10, 10), np.float32),
+                            to_image=np.eye(2, 3), box=box, color=(20, 20, 20), coverage=np.ones((1, 1), np.float32),
+                            region=(0, 0, 1, 1), fits={face.postscript: fit})
+
+    first, third = line("first line", 100, 20), line("third line", 130, 21)
+    middle = line("a bigger line", 118, 30, x1=300)  # between them, of another size
+    groups = group_lines([first, middle, third])
+    assert sorted(len(g) for g in groups) == [1, 1, 1]
+    assert [len(g) for g in group_lines([first, third])] == [2]  # consecutive, they are one paragraph
