@@ -18,7 +18,8 @@ module each) return the nodes they found with the pixels each covers:
 
 Text pixels are never part of a region, and what one segmenter took the next
 does not see. :func:`segment` runs them, adds the user's forced boxes, keeps
-one object where two segmenters found the same thing, drops flat patches of
+one object where two segmenters found the same thing and one shape where a shape was found twice
+(:func:`~layerize.objects.borders.single_shapes`), drops flat patches of
 photos, makes what lies on a shape unexplained a decoration object (else it
 would vanish under the native shape), orders the nodes bottom to top (shapes,
 then objects, larger first) and returns the mask of pixels to erase from the
@@ -37,8 +38,9 @@ from ..config import ObjectsConfig
 from ..primitives.color import hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
-from ..scene import Box, ImageObject, Shape
+from ..scene import ImageObject, Shape
 from .base import Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
+from .borders import box_iou, single_shapes
 
 __all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
 
@@ -78,18 +80,13 @@ def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[
     return result
 
 
-def _box_iou(a: Box, b: Box) -> float:
-    inter = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
-    return inter / (a.width * a.height + b.width * b.height - inter)
-
-
 def _unique_objects(found: list[Found]) -> list[Found]:
     """``found`` without objects that another, more confident object mostly covers (two segmenters, one thing)."""
     objects = sorted((f for f in found if isinstance(f.node, ImageObject)),
                      key=lambda f: -f.node.provenance.confidence)
     kept: list[Found] = []
     for f in objects:
-        if all(_box_iou(f.node.box, k.node.box) < 0.5 for k in kept):
+        if all(box_iou(f.node.box, k.node.box) < 0.5 for k in kept):
             kept.append(f)
     return [f for f in found if isinstance(f.node, Shape) or any(f is k for k in kept)]
 
@@ -121,7 +118,7 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
         for f in segmenter.find(image, text, dilate(taken, 2, disc=True)):
             found.append(f)
             taken |= f.mask
-    found = _unique_objects(found)
+    found = single_shapes(_unique_objects(found))
     pictures = [f.mask for f in found if isinstance(f.node, ImageObject)]
     found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]
     found += _leftovers(image, text, found)

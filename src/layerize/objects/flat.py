@@ -3,6 +3,8 @@ fitted with native shapes."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -10,6 +12,7 @@ from ..config import ObjectsConfig
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Box, Provenance, Shape
 from .base import Found, edge_strength, fill_holes, flat_components, page_label, to_box
+from .borders import BORDER_CONTRAST, blend_distance, merge_borders
 from .outlines import fill_paint, fit_outline
 
 MIN_FIT = 0.9
@@ -18,6 +21,13 @@ MAX_LINE_WIDTH = 10.0
 """Thickest bar (px) taken for a line rather than a rectangle."""
 MAX_RESIDUAL = 4.0
 """Colour std-dev left after the fill's linear fit above which a region is texture, not a flat paint."""
+THIN_WIDTH = 2.5
+"""Thickest rule the thin-line pass takes: a wider one holds flat pixels (a 3x3 flat neighbourhood) and is
+found as a flat region; wider runs here are strokes of something the masks missed."""
+LINE_ASPECT = 6.0
+"""Length over width a bar needs to be a line."""
+MIN_SOLID = 0.8
+"""Share of its min-area rectangle a thin region must fill to be a straight line (not a curve or a hook)."""
 MIN_CONTRAST = 16.0
 """Median edge strength around a region below which it is a soft patch of its surroundings, not a shape."""
 
@@ -47,7 +57,46 @@ class FlatSegmenter:
                 shape, filled = result
                 found.append(Found(shape, place(text.shape, window, dilate(region, 1, disc=True) & filled),
                                    place(text.shape, window, filled)))
+        found = merge_borders(image, text, found)
+        return found + self.thin_lines(image, text | taken, _covered(text.shape, found))
+
+    def thin_lines(self, image: np.ndarray, blocked: np.ndarray, covered: np.ndarray) -> list[Found]:
+        """Lines too thin to hold a flat pixel (1-2 px rules): runs of one colour outside the ``blocked`` and
+        ``covered`` (by shapes) pixels that are no shape's anti-aliased rim."""
+        count, labels = similar_components(image, ~(blocked | covered), self.threshold)
+        areas = np.bincount(labels.ravel(), minlength=count)
+        found = []
+        for label in np.flatnonzero(areas >= self.min_area):
+            if label == 0:
+                continue
+            ys, xs = np.nonzero(labels == label)
+            x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+            if areas[label] > MAX_LINE_WIDTH * math.hypot(x1 - x0, y1 - y0):
+                continue  # too much area for a thin bar: some flat region
+            window = crop_window((x0, y0, x1, y1), 1, blocked.shape)
+            region = labels[window] == label
+            if (dilate(region, 1) & blocked[window]).any():
+                continue  # touching text or an object: a stroke of it the masks missed, not a rule
+            line = self.line(image[window], region, (window[1].start, window[0].start))
+            if line is not None and not _rim(image[window], region):
+                found.append(Found(line, place(blocked.shape, window, region), place(blocked.shape, window, region)))
         return found
+
+    def line(self, crop: np.ndarray, region: np.ndarray, offset: tuple[int, int]) -> Shape | None:
+        """A line shape for a thin ``region`` of a crop at ``offset``, its width measured across it, or None."""
+        ys, xs = np.nonzero(region)
+        rect = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        long = max(rect[1]) + 1
+        width = float(region.sum()) / long  # mean extent across the line
+        if width > THIN_WIDTH or long < LINE_ASPECT * width or region.sum() < MIN_SOLID * long * math.ceil(width):
+            return None
+        color, _, residual = fill_paint(crop, region)
+        if residual > MAX_RESIDUAL:
+            return None
+        ends = _line_ends(cv2.boxPoints(rect)) + np.array([offset[0] + 0.5, offset[1] + 0.5])
+        return Shape(id="", name="Line", shape="line", box=_points_box(ends, width / 2), stroke=color,
+                     stroke_width=round(width, 2), points=[(float(x), float(y)) for x, y in ends],
+                     provenance=Provenance(engine=self.name, confidence=1.0))
 
     def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray,
                offset: tuple[int, int]) -> tuple[Shape, np.ndarray] | None:
@@ -63,7 +112,7 @@ class FlatSegmenter:
         thin, long = sorted(rect[1])
         ox, oy = offset
         provenance = Provenance(engine=self.name, confidence=1.0)
-        if thin + 1 <= MAX_LINE_WIDTH and long >= 6 * (thin + 1):
+        if thin + 1 <= MAX_LINE_WIDTH and long >= LINE_ASPECT * (thin + 1):
             ends = _line_ends(cv2.boxPoints(rect)) + np.array([ox + 0.5, oy + 0.5])
             return Shape(id="", name="Line", shape="line", box=_points_box(ends, (thin + 1) / 2), stroke=fill,
                          stroke_width=float(thin + 1), points=[(float(x), float(y)) for x, y in ends],
@@ -106,3 +155,43 @@ def _points_box(points: np.ndarray, grow: float = 0.0) -> Box:
     return to_box(points[:, 0].min() - grow, points[:, 1].min() - grow, points[:, 0].max() + grow,
                 points[:, 1].max() + grow)
 
+
+def _covered(shape: tuple[int, int], found: list[Found]) -> np.ndarray:
+    """The pixels of ``shape`` (height, width) that the ``found`` nodes cover."""
+    covered = np.zeros(shape, bool)
+    for f in found:
+        covered |= f.area
+    return covered
+
+
+def similar_components(image: np.ndarray, free: np.ndarray, threshold: float) -> tuple[int, np.ndarray]:
+    """Connected runs of ``free`` pixels whose 4-neighbours differ by at most ``threshold``: count and labels.
+
+    Unlike :func:`~layerize.objects.base.flat_components` a pixel needs no flat
+    neighbourhood, so a 1 px rule is a region too. The pixels and the links
+    between similar neighbours become the cells of a grid twice the size, whose
+    4-connected components are those of the similarity graph.
+    """
+    img = image.astype(np.int16)
+    h, w = free.shape
+    grid = np.zeros((2 * h - 1, 2 * w - 1), np.uint8)
+    grid[::2, ::2] = free
+    grid[::2, 1::2] = (np.abs(img[:, 1:] - img[:, :-1]).max(axis=2) <= threshold) & free[:, 1:] & free[:, :-1]
+    grid[1::2, ::2] = (np.abs(img[1:] - img[:-1]).max(axis=2) <= threshold) & free[1:] & free[:-1]
+    count, labels = cv2.connectedComponents(grid, connectivity=4)
+    return count, labels[::2, ::2]
+
+
+def _rim(crop: np.ndarray, region: np.ndarray) -> bool:
+    """Whether ``region`` is an anti-aliased rim (of a shape, a glyph the masks missed): its colour is a
+    blend of the colours on its two sides. A rule on a page has the page on both sides and is none."""
+    ring = crop[dilate(region, 1) & ~region].astype(np.float32)
+    own = np.median(crop[region].astype(np.float32), axis=0)
+    if len(ring) == 0:
+        return False
+    far = ring[int(np.argmax(np.abs(ring - own).max(axis=1)))]
+    near_far = np.abs(ring - far).max(axis=1) < np.abs(ring - own).max(axis=1)
+    if near_far.all():
+        return False
+    sides = np.median(ring[near_far], axis=0), np.median(ring[~near_far], axis=0)
+    return blend_distance(own, *sides) <= BORDER_CONTRAST and float(np.abs(sides[0] - sides[1]).max()) > BORDER_CONTRAST
