@@ -173,10 +173,15 @@ def test_four_uploads_all_finish_with_bounded_concurrency(tmp_path: Path, small_
         ids = [client.post("/api/jobs", files={"file": (f"p{i}.png", small_poster, "image/png")}).json()["id"]
                for i in range(4)]
         most, deadline = 0, time.monotonic() + 4 * DONE_WITHIN
+        def snapshot() -> list[str]:
+            return [client.get(f"/api/jobs/{job_id}").json()["status"] for job_id in ids]
+
         while time.monotonic() < deadline:
-            states = [client.get(f"/api/jobs/{job_id}").json()["status"] for job_id in ids]
-            most = max(most, states.count("running"))
-            if all(s in ("done", "failed") for s in states):
+            states, again = snapshot(), snapshot()
+            if states == again:  # no job changed while the four were read: a true picture of one moment
+                most = max(most, states.count("running"))
+            if all(s in ("done", "failed") for s in again):
+                states = again
                 break
             time.sleep(0.1)
     assert states == ["done"] * 4
