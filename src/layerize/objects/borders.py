@@ -72,6 +72,8 @@ def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.n
     if max(shares) < RING_COVER:
         return None
     ring = np.concatenate([p[np.abs(p - border).max(axis=1) <= BORDER_CONTRAST] for p in pixels[:-1]])
+    if len(ring) == 0:  # the rings' median colour is no pixel's (a mix of several): no border
+        return None
     return np.median(ring, axis=0), float(sum(shares))
 
 
