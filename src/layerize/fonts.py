@@ -52,6 +52,27 @@ class FontFace:
 
 CJK_LANGUAGES = ("JP", "KR", "SC", "TC", "HK")
 
+
+def cjk_language(text: str) -> str:
+    """Which pan-CJK face draws ``text``: 'JP' with kana, 'KR' with Hangul, else 'SC' (Han and Latin)."""
+    if any("\u3040" <= ch <= "\u30ff" for ch in text):
+        return "JP"
+    if any("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text):
+        return "KR"
+    return "SC"
+
+
+@lru_cache(maxsize=256)
+def codepoints(face: FontFace) -> frozenset[int]:
+    """The code points ``face`` has glyphs for (empty when its file cannot be read)."""
+    try:
+        font = TTFont(face.path, lazy=True, fontNumber=face.index)
+        cmap = font.getBestCmap() or {}
+        font.close()
+    except (TTLibError, OSError, KeyError, AssertionError):
+        return frozenset()
+    return frozenset(cmap)
+
 def _name(font: TTFont, *ids: int) -> str | None:
     table = font["name"]
     for name_id in ids:

@@ -10,26 +10,17 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw
 
-from ..fonts import FontFace, load_font
+from ..fonts import FontFace, cjk_language, codepoints, load_font
 from .measured import FontFit, MeasuredLine
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
 REF_SIZE = 64.0  # em size (px) of the reference renders
 
-@lru_cache(maxsize=256)
-def _cmap(face: FontFace) -> frozenset[int]:
-    font = TTFont(face.path, lazy=True, fontNumber=face.index)
-    codes = frozenset(font.getBestCmap() or {})
-    font.close()
-    return codes
-
-
 def covers(face: FontFace, text: str) -> bool:
     """Whether ``face`` has a glyph for every non-space character of ``text``."""
-    codes = _cmap(face)
+    codes = codepoints(face)
     return all(ord(ch) in codes for ch in text if not ch.isspace())
 
 
@@ -105,15 +96,6 @@ def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
 QUICK_SIZE, QUICK_HEIGHT, SHORTLIST = 24.0, 14, 6
 """First pass of font matching: every candidate rendered small and compared coarsely; the best
 SHORTLIST faces are then fitted in full."""
-
-
-def cjk_language(text: str) -> str:
-    """Which pan-CJK face draws ``text``: 'JP' with kana, 'KR' with Hangul, else 'SC' (Han and Latin)."""
-    if any("\u3040" <= ch <= "\u30ff" for ch in text):
-        return "JP"
-    if any("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text):
-        return "KR"
-    return "SC"
 
 
 def suits(face: FontFace, text: str) -> bool:

@@ -11,11 +11,8 @@ slant. When no face covers everything, the one missing the fewest characters.
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
-from fontTools.ttLib import TTFont, TTLibError
-
-from ..fonts import FontFace, catalogue
+from ..fonts import FontFace, catalogue, cjk_language, codepoints
 from ..render import style_face
 from ..scene import TextStyle
 
@@ -76,30 +73,12 @@ def cjk_tag(text: str, language: str) -> str:
     """The pan-CJK face's language tag for ``text`` in ``language``: named by the language, else kana
     means Japanese and Hangul Korean, else Simplified Chinese."""
     tag = CJK_TAGS.get(language.casefold().replace("_", "-")) or CJK_TAGS.get(language.casefold()[:2])
-    if tag:
-        return tag
-    if any(0x3040 <= ord(ch) <= 0x30FF for ch in text):
-        return "JP"
-    if any(0xAC00 <= ord(ch) <= 0xD7AF or 0x1100 <= ord(ch) <= 0x11FF for ch in text):
-        return "KR"
-    return "SC"
-
-
-@lru_cache(maxsize=256)
-def face_chars(path: str, index: int) -> frozenset[int]:
-    """The code points a face has glyphs for (empty when its file cannot be read)."""
-    try:
-        font = TTFont(path, lazy=True, fontNumber=index)
-        cmap = font.getBestCmap() or {}
-        font.close()
-    except (TTLibError, OSError, KeyError, AssertionError):
-        return frozenset()
-    return frozenset(cmap)
+    return tag or cjk_language(text)
 
 
 def missing(face: FontFace, text: str) -> int:
     """How many of the text's visible characters ``face`` has no glyph for."""
-    chars = face_chars(face.path, face.index)
+    chars = codepoints(face)
     return sum(1 for ch in set(text) if not ch.isspace() and unicodedata.category(ch)[0] != "C"
                and ord(ch) not in chars)
 
