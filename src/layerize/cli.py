@@ -193,7 +193,7 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
     _check_outputs(outputs, scene_path, (source,))
     cfg = load_config(config)
     if no_objects:
-        cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})
+        cfg = cfg.without_objects()
     try:
         hints = [ObjectHint.parse(box) for box in object_boxes]
     except ValueError as exc:

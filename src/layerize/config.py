@@ -197,6 +197,10 @@ class Config(_Section):
     export: ExportConfig = Field(default_factory=ExportConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
 
+    def without_objects(self) -> Config:
+        """This config with the objects stage off (text only, as ``--no-objects`` asks)."""
+        return self.model_copy(update={"objects": self.objects.model_copy(update={"enabled": False})})
+
 
 def validation_problems(exc: ValidationError) -> str:
     """A pydantic error as one line: ``field.path: message; ...``."""

@@ -29,9 +29,7 @@ everywhere in layerize."""
 
 def _config(config: str, no_objects: bool) -> Config:
     cfg = load_config(config)
-    if no_objects:
-        cfg = cfg.model_copy(update={"objects": cfg.objects.model_copy(update={"enabled": False})})
-    return cfg
+    return cfg.without_objects() if no_objects else cfg
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

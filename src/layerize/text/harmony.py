@@ -34,12 +34,6 @@ COLUMN_GAP_EM, ROW_GAP_EM = 12.0, 20.0
 """How far apart (ems) aligned texts may be and still be siblings: an axis's labels, not two corners."""
 
 
-def _ink_box(block: TextBlock) -> Box:
-    boxes = [line.box for line in block.lines]
-    return Box(x0=min(b.x0 for b in boxes), y0=min(b.y0 for b in boxes),
-               x1=max(b.x1 for b in boxes), y1=max(b.y1 for b in boxes))
-
-
 def _aligned(a: Box, b: Box, em: float) -> bool:
     """Same column (a left edge, centre or right edge in common, and near) or same row (the ink's bottom in
     common, and near)."""
@@ -64,7 +58,7 @@ def _eligible(block: TextBlock) -> bool:
 def harmonise(blocks: list[TextBlock], groups: list[list[MeasuredLine]], image: np.ndarray) -> list[TextBlock]:
     """``blocks`` (refined, each from the same-index paragraph of ``groups``) with poor fits set like their
     well fitting aligned siblings where that explains their ink better."""
-    boxes = [_ink_box(b) for b in blocks]
+    boxes = [b.box for b in blocks]
     result = list(blocks)
     for i, block in enumerate(blocks):
         if not _eligible(block) or block.fidelity >= POOR_FIT:  # type: ignore[operator]
