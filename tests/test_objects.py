@@ -13,6 +13,7 @@ import pytest
 from layerize.config import Config, ObjectsConfig
 from layerize.objects import ObjectHint, segment
 from layerize.objects.base import guided_filter
+from layerize.objects.flat import similar_components
 from layerize.pipeline import analyze
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock
 
@@ -175,3 +176,15 @@ def test_cli_object_options(design: designs.Design, tmp_path: Path) -> None:
     nodes = Scene.load(tmp_path / "s.json").nodes
     assert [n.label for n in nodes if isinstance(n, ImageObject)] == ["logo"]
     assert not any(isinstance(n, Shape) for n in nodes)
+
+
+def test_similar_components_boxes_are_those_of_their_pixels():
+    rng = np.random.default_rng(3)
+    image = (rng.integers(0, 4, (90, 120, 1)) * 60).repeat(3, axis=2).astype(np.uint8)  # four grey levels
+    free = rng.random((90, 120)) > 0.1
+    count, labels, boxes = similar_components(image, free, 10)
+    assert count > 100
+    for label in range(1, count):
+        ys, xs = np.nonzero(labels == label)
+        if len(xs):
+            assert tuple(boxes[label]) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)

@@ -63,14 +63,13 @@ class FlatSegmenter:
     def thin_lines(self, image: np.ndarray, blocked: np.ndarray, covered: np.ndarray) -> list[Found]:
         """Lines too thin to hold a flat pixel (1-2 px rules): runs of one colour outside the ``blocked`` and
         ``covered`` (by shapes) pixels that are no shape's anti-aliased rim."""
-        count, labels = similar_components(image, ~(blocked | covered), self.threshold)
+        count, labels, boxes = similar_components(image, ~(blocked | covered), self.threshold)
         areas = np.bincount(labels.ravel(), minlength=count)
         found = []
         for label in np.flatnonzero(areas >= self.min_area):
             if label == 0:
                 continue
-            ys, xs = np.nonzero(labels == label)
-            x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+            x0, y0, x1, y1 = (int(v) for v in boxes[label])
             if areas[label] > MAX_LINE_WIDTH * math.hypot(x1 - x0, y1 - y0):
                 continue  # too much area for a thin bar: some flat region
             window = crop_window((x0, y0, x1, y1), 1, blocked.shape)
@@ -164,13 +163,16 @@ def _covered(shape: tuple[int, int], found: list[Found]) -> np.ndarray:
     return covered
 
 
-def similar_components(image: np.ndarray, free: np.ndarray, threshold: float) -> tuple[int, np.ndarray]:
-    """Connected runs of ``free`` pixels whose 4-neighbours differ by at most ``threshold``: count and labels.
+def similar_components(image: np.ndarray, free: np.ndarray,
+                       threshold: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected runs of ``free`` pixels whose 4-neighbours differ by at most ``threshold``: count, labels
+    and each label's box (count x 4: x0, y0, x1, y1).
 
     Unlike :func:`~layerize.objects.base.flat_components` a pixel needs no flat
     neighbourhood, so a 1 px rule is a region too. The pixels and the links
     between similar neighbours become the cells of a grid twice the size, whose
-    4-connected components are those of the similarity graph.
+    4-connected components are those of the similarity graph (a link lies between two pixels of its
+    component, so a component's box on the grid spans from pixel to pixel).
     """
     img = image.astype(np.int16)
     h, w = free.shape
@@ -178,8 +180,10 @@ def similar_components(image: np.ndarray, free: np.ndarray, threshold: float) ->
     grid[::2, ::2] = free
     grid[::2, 1::2] = (np.abs(img[:, 1:] - img[:, :-1]).max(axis=2) <= threshold) & free[:, 1:] & free[:, :-1]
     grid[1::2, ::2] = (np.abs(img[1:] - img[:-1]).max(axis=2) <= threshold) & free[1:] & free[:-1]
-    count, labels = cv2.connectedComponents(grid, connectivity=4)
-    return count, labels[::2, ::2]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=4)
+    x, y, gw, gh = (stats[:, i] for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    boxes = np.column_stack([x // 2, y // 2, (x + gw - 1) // 2 + 1, (y + gh - 1) // 2 + 1])
+    return count, labels[::2, ::2], boxes
 
 
 def _rim(crop: np.ndarray, region: np.ndarray) -> bool:
