@@ -23,6 +23,7 @@ from .reading import read_image
 from .registry import INPAINTERS, OCR_ENGINES
 from .scene import Background, Canvas, Provenance, Scene, Source
 from .text import OcrEngine, analyse_text, text_fidelity
+from .timing import collect, stage
 
 log = logging.getLogger("layerize")
 
@@ -43,36 +44,31 @@ def analyze(path: Path | str, config: str | Path | Config | None = None, objects
     registered name or an engine instance.
     """
     cfg = load_config(config)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
-    image, sha = read_image(path, cfg.limits)
-    timings["read"] = time.perf_counter() - start
-
-    mark = time.perf_counter()
-    ocr = ocr or cfg.ocr.engine
-    engine = _ocr_engine(ocr, cfg.ocr.model_dump_json()) if isinstance(ocr, str) else ocr
-    lines = engine.read(image)
-    timings["ocr"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    text = analyse_text(image, lines, engine, cfg)
-    timings["text"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    mask = dilate(text.mask, cfg.inpaint.mask_dilation, disc=True)
-    filler = INPAINTERS.create(inpainter or cfg.inpaint.engine, cfg.inpaint)
-    plate = filler.fill(image, mask) if mask.any() else image.copy()
-    timings["inpaint"] = time.perf_counter() - mark
-
-    # objects are cut from the text-free plate, so text over them is only the live text
-    mark = time.perf_counter()
-    found = segment(plate, mask, cfg.objects, objects, segmenters)
-    if found.plate_mask.any():
-        plate = fill_coarse(filler, plate, found.plate_mask)
-    mask = mask | found.plate_mask
-    timings["objects"] = time.perf_counter() - mark
+    with collect() as timings:
+        with stage("read"):
+            image, sha = read_image(path, cfg.limits)
+        with stage("ocr"):
+            ocr = ocr or cfg.ocr.engine
+            with stage("ocr.load"):
+                engine = _ocr_engine(ocr, cfg.ocr.model_dump_json()) if isinstance(ocr, str) else ocr
+            lines = engine.read(image)
+        with stage("text"):
+            text = analyse_text(image, lines, engine, cfg)
+        with stage("inpaint"):
+            mask = dilate(text.mask, cfg.inpaint.mask_dilation, disc=True)
+            filler = INPAINTERS.create(inpainter or cfg.inpaint.engine, cfg.inpaint)
+            plate = filler.fill(image, mask) if mask.any() else image.copy()
+        # objects are cut from the text-free plate, so text over them is only the live text
+        with stage("objects"):
+            found = segment(plate, mask, cfg.objects, objects, segmenters)
+            if found.plate_mask.any():
+                with stage("objects.plate"):
+                    plate = fill_coarse(filler, plate, found.plate_mask)
+            mask = mask | found.plate_mask
     log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", path, len(text.blocks), len(found.nodes),
-             time.perf_counter() - start, ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in timings.items()))
+             time.perf_counter() - start,
+             ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items() if "." not in name))
 
     return Scene(
         canvas=Canvas(width=image.shape[1], height=image.shape[0]),

@@ -21,6 +21,7 @@ from PIL import Image
 from ..primitives.compose import on_white
 from ..registry import EXPORTERS, format_for
 from ..scene import Scene
+from ..timing import stage
 from .exporter import Previewer
 
 
@@ -76,5 +77,7 @@ def export_fidelity(scene: Scene, path: Path | str, slow: bool = False, exporter
     exporter = exporter or EXPORTERS.create(format_for(path))
     if not isinstance(exporter, Previewer) or (exporter.slow_preview and not slow):
         return None
-    drawn = exporter.preview(Path(path))
-    return None if drawn is None else compare(scene.original, drawn)
+    with stage("export.preview"):
+        drawn = exporter.preview(Path(path))
+    with stage("export.compare"):
+        return None if drawn is None else compare(scene.original, drawn)

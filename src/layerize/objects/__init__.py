@@ -39,6 +39,7 @@ from ..primitives.color import hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
+from ..timing import stage
 from .base import Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
 from .borders import box_iou, single_shapes
 
@@ -114,10 +115,11 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
     for f in found:
         taken |= f.mask
     for spec in (cfg.segmenters if segmenters is None else segmenters) if cfg.enabled else []:
-        segmenter = SEGMENTERS.create(spec, cfg)
-        for f in segmenter.find(image, text, dilate(taken, 2, disc=True)):
-            found.append(f)
-            taken |= f.mask
+        with stage(f"objects.{spec if isinstance(spec, str) else spec.name}"):
+            segmenter = SEGMENTERS.create(spec, cfg)
+            for f in segmenter.find(image, text, dilate(taken, 2, disc=True)):
+                found.append(f)
+                taken |= f.mask
     found = single_shapes(_unique_objects(found))
     pictures = [f.mask for f in found if isinstance(f.node, ImageObject)]
     found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]

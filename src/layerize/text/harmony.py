@@ -17,6 +17,7 @@ import numpy as np
 
 from ..render import style_face
 from ..scene import Box, TextBlock, TextStyle
+from ..timing import timed
 from .matching import REF_SIZE, reference
 from .measured import MeasuredLine
 from .refine import refine_block
@@ -55,6 +56,7 @@ def _eligible(block: TextBlock) -> bool:
     return block.fidelity is not None and not block.rotation and block.orientation == "horizontal"
 
 
+@timed("text.harmony")
 def harmonise(blocks: list[TextBlock], groups: list[list[MeasuredLine]], image: np.ndarray) -> list[TextBlock]:
     """``blocks`` (refined, each from the same-index paragraph of ``groups``) with poor fits set like their
     well fitting aligned siblings where that explains their ink better."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..primitives.planes import fit_plane
 from ..scene import Box
+from ..timing import timed
 from .measured import MeasuredLine
 from .ocr import OcrLine
 
@@ -171,6 +172,7 @@ def upright_crop(image: np.ndarray, line: OcrLine, angle: float
     return crop, core, to_crop
 
 
+@timed("text.ink")
 def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: bool = False
                 ) -> MeasuredLine | None:
     """Colour, coverage and ink box of one OCR line read at ``angle``; None when no ink stands out."""

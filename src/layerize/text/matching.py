@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..fonts import FontFace, cjk_language, codepoints, load_font
+from ..timing import timed
 from .measured import FontFit, MeasuredLine
 
 MATCH_HEIGHT = 32  # ink height (px) at which candidate fonts are compared
@@ -103,6 +104,7 @@ def suits(face: FontFace, text: str) -> bool:
     return face.language in (None, cjk_language(text)) and covers(face, text)  # the cheap test first
 
 
+@timed("text.fonts")
 def fit_fonts(measured: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> None:
     """Fill ``measured.fits`` with the candidate faces that draw the line's text most alike."""
     usable = [f for f in faces if suits(f, measured.text)] or [fallback]

@@ -14,6 +14,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from .. import timing
 from ..config import OcrConfig
 from ..errors import EngineError
 
@@ -85,6 +86,9 @@ class RapidOcrEngine:
     def read(self, image: np.ndarray) -> list[OcrLine]:
         small, scale = prepared(image, self.max_side)
         result = self._engine(small)
+        for step, seconds in zip(("detect", "classify", "recognise"), result.elapse_list or ()):
+            if isinstance(seconds, float):
+                timing.add(f"ocr.{step}", seconds)
         if result.boxes is None:
             return []
         return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores) if t.strip()]

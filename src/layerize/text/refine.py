@@ -13,6 +13,7 @@ from ..primitives.color import rgb_to_hex
 from ..primitives.compose import alpha_over
 from ..render import render_block
 from ..scene import TextBlock
+from ..timing import timed
 from .measured import MeasuredLine
 
 
@@ -59,6 +60,7 @@ REFINE_ROUNDS = 2
 """Passes over the steps: the first finds the size, the second settles the anchor; more rarely gain."""
 
 
+@timed("text.refine")
 def refine_block(block: TextBlock, group: list[MeasuredLine], image: np.ndarray) -> TextBlock:
     """Adjust size and anchor so the block's render best covers the input's ink; set colour and fidelity.
 
