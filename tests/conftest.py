@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from layerize.fonts import catalogue
+os.environ.setdefault("LAYERIZE_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "layerize"))
+# the tests' font cache (and the processes they start) stays in the checkout's .cache, not the user's
+
+from layerize.fonts import catalogue  # noqa: E402
 from layerize.scene import (
     Background,
     Box,

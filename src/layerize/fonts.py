@@ -15,7 +15,9 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from PIL import ImageFont
 
+from . import fontcache
 from .errors import ConfigError
+from .timing import timed
 
 SYSTEM_FONT_DIRS = (
     "/usr/share/fonts",
@@ -63,8 +65,16 @@ def cjk_language(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
+@timed("text.fonts.cmaps")
 def codepoints(face: FontFace) -> frozenset[int]:
     """The code points ``face`` has glyphs for (empty when its file cannot be read)."""
+    cached = _CMAPS.get((face.path, face.index))
+    if cached is not None:
+        return fontcache.from_ranges(cached)
+    return _read_codepoints(face)
+
+
+def _read_codepoints(face: FontFace) -> frozenset[int]:
     try:
         font = TTFont(face.path, lazy=True, fontNumber=face.index)
         cmap = font.getBestCmap() or {}
@@ -72,6 +82,11 @@ def codepoints(face: FontFace) -> frozenset[int]:
     except (TTLibError, OSError, KeyError, AssertionError):
         return frozenset()
     return frozenset(cmap)
+
+
+_CMAPS: dict[tuple[str, int], list[int]] = {}
+"""The code points of every catalogued face, by file and collection index, as the font cache keeps them."""
+
 
 def _name(font: TTFont, *ids: int) -> str | None:
     table = font["name"]
@@ -123,6 +138,37 @@ def _font_files(dirs: tuple[str, ...]) -> list[Path]:
     return sorted(set(files))
 
 
+def _cached_file(path: Path, stamp: tuple[int, int]) -> fontcache.CachedFile:
+    """The faces of a font file, read from the file, as the font cache keeps them."""
+    faces = [fontcache.CachedFace(family=f.family, style=f.style, postscript=f.postscript, weight=f.weight,
+                                  italic=f.italic, index=f.index, cmap=fontcache.to_ranges(_read_codepoints(f)))
+             for f in read_faces(path)]
+    return fontcache.CachedFile(size=stamp[0], mtime_ns=stamp[1], faces=faces)
+
+
+def _scan(files: list[Path]) -> list[FontFace]:
+    """Every face of ``files``: from the font cache where a file is unchanged, else read (and cached)."""
+    cached = fontcache.load()
+    entries: dict[str, fontcache.CachedFile] = {}
+    for path in files:
+        try:
+            stamp = fontcache.stamp(path)
+        except OSError:
+            continue
+        entry = cached.get(str(path))
+        if entry is None or (entry.size, entry.mtime_ns) != stamp:
+            entry = _cached_file(path, stamp)
+        entries[str(path)] = entry
+    if any(cached.get(name) != entry for name, entry in entries.items()):
+        fontcache.save({**{name: e for name, e in cached.items() if os.path.isfile(name)}, **entries})
+    faces = []
+    for name, entry in entries.items():
+        for f in entry.faces:
+            _CMAPS[(name, f.index)] = f.cmap
+            faces.append(FontFace(f.family, f.style, f.postscript, f.weight, f.italic, name, f.index))
+    return faces
+
+
 class FontCatalogue:
     """All readable fonts in the given folders, looked up by family, weight and slant."""
 
@@ -130,7 +176,7 @@ class FontCatalogue:
         for folder in extra_dirs:
             if not Path(os.path.expanduser(folder)).is_dir():
                 raise ConfigError(f"font folder not found: {folder}")
-        faces = [face for p in _font_files(tuple(extra_dirs) + SYSTEM_FONT_DIRS) for face in read_faces(p)]
+        faces = _scan(_font_files(tuple(extra_dirs) + SYSTEM_FONT_DIRS))
         self.faces: list[FontFace] = []
         seen: set[str] = set()
         for face in faces:  # user folders come first, so their fonts win a name clash
@@ -175,6 +221,7 @@ def face_of(font_file: str | None, index: int, family: str, weight: int = 400, i
 
 
 @lru_cache(maxsize=8)
+@timed("text.catalogue")
 def catalogue(extra_dirs: tuple[str, ...] = ()) -> FontCatalogue:
     """The (cached) catalogue for the system folders plus ``extra_dirs``."""
     return FontCatalogue(extra_dirs)
