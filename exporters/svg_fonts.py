@@ -26,7 +26,6 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from layerize.fonts import FontFace
@@ -71,6 +70,8 @@ def faces_used(scene: Scene) -> dict[FontFace, str]:
 def woff2_subset(path: str, index: int, text: str) -> bytes | None:
     """The font at ``path`` (``index`` in a collection) cut to the glyphs of ``text``, as WOFF2; None when its
     licence forbids embedding."""
+    from fontTools import subset  # only here: a slow import, for the web preset's embedded fonts
+
     font = TTFont(path, fontNumber=index, recalcTimestamp=False)
     if "OS/2" in font and font["OS/2"].fsType & 0x000F == RESTRICTED_LICENCE:
         return None

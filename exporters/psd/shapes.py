@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from psd_tools.composite import scanline
 from psd_tools.constants import Tag
 from psd_tools.psd.descriptor import Bool, DescriptorBlock
 from psd_tools.psd.tagged_blocks import TaggedBlock
@@ -210,6 +209,7 @@ def shape_paints(shape: Shape) -> list[Paint]:
 
 def _polyline(knots: tuple[Knot, ...], offset: Point) -> np.ndarray:
     """A closed Bézier outline flattened to an ``(n, 2)`` polygon, shifted by ``-offset``."""
+    from psd_tools.composite import scanline  # its package imports scipy (when installed): only when drawing
     def points(which: list[Point]) -> np.ndarray:
         return np.array(which, dtype=np.float64) - offset
 
@@ -227,6 +227,8 @@ def paint_pixels(paint: Paint) -> tuple[Image.Image, tuple[int, int]]:
     ys = [k.anchor[1] for o in paint.outlines for k in o.knots]
     left, top = math.floor(min(xs)), math.floor(min(ys))
     width, height = max(1, math.ceil(max(xs)) - left), max(1, math.ceil(max(ys)) - top)
+    from psd_tools.composite import scanline
+
     coverage = np.zeros((height, width), np.float32)
     for outline in paint.outlines:
         plane = scanline.fill_coverage([_polyline(outline.knots, (left, top))], width, height)

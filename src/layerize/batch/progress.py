@@ -9,7 +9,6 @@ from types import TracebackType
 
 import click
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from .report import Result
 
@@ -31,6 +30,8 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.enabled:
+            from tqdm.contrib.logging import logging_redirect_tqdm  # asyncio and more: only for a shown bar
+
             self.stack.enter_context(logging_redirect_tqdm([logging.getLogger("layerize")]))
         return self
 

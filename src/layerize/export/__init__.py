@@ -10,6 +10,7 @@ input (:mod:`.fidelity`).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,11 @@ from ..errors import EngineError, InputError, LayerizeError
 from ..files import atomic_paths
 from ..registry import EXPORTERS, format_for
 from ..scene import Scene
+from ..timing import stage
 from .exporter import Describer, Exporter, byte_size
 from .fidelity import export_fidelity
 
-__all__ = ["Describer", "Exporter", "describe_output", "export", "write_outputs", "write_scenes"]
+__all__ = ["Describer", "Exporter", "default_workers", "describe_output", "export", "write_outputs", "write_scenes"]
 
 
 def export(scene: Scene, path: Path | str, format: str | None = None, config: ExportConfig | None = None) -> Path:
@@ -41,16 +43,27 @@ def describe_output(path: Path, config: ExportConfig | None = None) -> str:
     return f"{size}: {exporter.describe(path)}" if isinstance(exporter, Describer) else size
 
 
+MAX_WORKERS = 4
+"""Forked processes that write files at once, at most."""
+
+
+def default_workers() -> int:
+    """Processes that write files at once: one per usable core, up to :data:`MAX_WORKERS`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
 def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, scene_path: Path | None = None,
-                  slow_checks: bool = False) -> list[Path]:
+                  slow_checks: bool = False, workers: int = 1) -> list[Path]:
     """Export ``scene`` to every output (and its JSON to ``scene_path``), all or nothing.
 
     Each file is written to a temporary path and scored (its redrawing against
     the input goes into ``metadata["export_fidelity"]`` under the output's
     name); only when every one succeeded are they all moved into place.
+    ``workers`` > 1 writes them in forked processes (the same bytes).
     """
     documents = [(scene_path, lambda: scene.to_json().encode("utf-8"))] if scene_path is not None else []
-    return write_scenes([(scene, out) for out in outputs], cfg, documents, slow_checks)
+    return write_scenes([(scene, out) for out in outputs], cfg, documents, slow_checks, workers=workers)
 
 
 @dataclass(frozen=True)
@@ -67,11 +80,14 @@ class _Job:
     def run(self) -> dict[str, float] | None:
         """Write the file; its fidelity score when asked (and available)."""
         self.scene.losses(self.out, self.exporter)
+        name = f"export.{self.exporter.name}"  # type: ignore[attr-defined]
         try:
-            self.exporter.write(self.scene, self.tmp)  # type: ignore[attr-defined]
+            with stage(name):
+                self.exporter.write(self.scene, self.tmp)  # type: ignore[attr-defined]
         except InputError as exc:  # a node the format cannot hold: say which output it stopped
             raise InputError(self.out, str(exc)) from None
-        fidelity = export_fidelity(self.scene, self.tmp, self.slow_checks, self.exporter) if self.score else None
+        with stage(f"{name}.fidelity"):
+            fidelity = export_fidelity(self.scene, self.tmp, self.slow_checks, self.exporter) if self.score else None
         return None if fidelity is None else fidelity.as_dict()
 
 
@@ -117,7 +133,8 @@ def write_scenes(jobs: Sequence[tuple[Scene, Path]], cfg: Config,
     :func:`write_outputs`. ``workers`` > 1 writes the files in that many forked processes (the same
     bytes)."""
     targets = [*(out for _, out in jobs), *(path for path, _ in documents)]
-    exporters = [EXPORTERS.create(format_for(out), cfg.export) for _, out in jobs]
+    with stage("export.load"):
+        exporters = [EXPORTERS.create(format_for(out), cfg.export) for _, out in jobs]
     with atomic_paths(targets) as temps:
         work = [_Job(scene, out, tmp, exporter, score, slow_checks)
                 for (scene, out), tmp, exporter in zip(jobs, temps, exporters)]
