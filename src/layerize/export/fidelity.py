@@ -36,23 +36,47 @@ class Fidelity:
         return {"ssim": round(self.ssim, 4), "psnr": round(self.psnr, 2)}
 
 
+BAND_ROWS = 256
+"""SSIM and PSNR run over bands of this many rows (with the window's context), so their float arrays stay
+small on a large canvas; the result is that of the whole image."""
+
+WINDOW = 11
+"""The SSIM window (Gaussian, sigma 1.5): a band needs ``WINDOW // 2`` rows of context on each side."""
+
+
+def _bands(height: int) -> list[tuple[slice, slice]]:
+    """(rows read, rows kept within them) for each band of an image ``height`` rows high."""
+    margin = WINDOW // 2
+    bands = []
+    for top in range(0, height, BAND_ROWS):
+        bottom = min(height, top + BAND_ROWS)
+        lo, hi = max(0, top - margin), min(height, bottom + margin)
+        bands.append((slice(lo, hi), slice(top - lo, bottom - lo)))
+    return bands
+
+
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean structural similarity of two RGB images' luma (Gaussian window, sigma 1.5; Wang et al. 2004)."""
-    x, y = (cv2.cvtColor(np.ascontiguousarray(v), cv2.COLOR_RGB2GRAY).astype(np.float64) for v in (a, b))
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
     def blur(v: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(v, (11, 11), 1.5)
+        return cv2.GaussianBlur(v, (WINDOW, WINDOW), 1.5)
 
-    mx, my = blur(x), blur(y)
-    vx, vy, cov = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return float(index.mean())
+    total = 0.0
+    for read, keep in _bands(a.shape[0]):
+        x, y = (cv2.cvtColor(np.ascontiguousarray(v[read]), cv2.COLOR_RGB2GRAY).astype(np.float64) for v in (a, b))
+        mx, my = blur(x), blur(y)
+        vx, vy, cov = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+        index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+        total += float(index[keep].sum())
+    return total / (a.shape[0] * a.shape[1])
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB (capped at 100 for identical images)."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    squared = sum(float(np.square(a[rows].astype(np.int32) - b[rows].astype(np.int32)).sum())
+                  for rows in (slice(top, top + BAND_ROWS) for top in range(0, a.shape[0], BAND_ROWS)))
+    mse = squared / a.size
     return 100.0 if mse <= 1e-10 else min(100.0, 10 * np.log10(255.0 ** 2 / mse))
 
 
