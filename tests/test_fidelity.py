@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -52,3 +53,18 @@ def test_each_export_is_drawn_again(scene, tmp_path):
     if shutil.which("soffice") and shutil.which("pdftoppm"):
         score = export_fidelity(scene, tmp_path / "s.pptx", slow=True)
         assert score is not None and score.ssim > 0.8, score
+
+
+def test_banded_scores_equal_those_of_the_whole_image():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, (600, 90, 3)).astype(np.uint8)  # taller than two bands, not a multiple of one
+    b = np.clip(a.astype(int) + rng.integers(-30, 30, a.shape), 0, 255).astype(np.uint8)
+    x, y = (cv2.cvtColor(v, cv2.COLOR_RGB2GRAY).astype(np.float64) for v in (a, b))
+    blur = lambda v: cv2.GaussianBlur(v, (11, 11), 1.5)  # noqa: E731
+    mx, my = blur(x), blur(y)
+    vx, vy, cov = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    whole = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    assert ssim(a, b) == pytest.approx(float(whole.mean()), abs=1e-12)
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255.0 ** 2 / mse), abs=1e-9)
