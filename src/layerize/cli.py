@@ -162,9 +162,9 @@ def _summary(scene: Scene, outputs: list[Path], seconds: float, cfg: Config) -> 
 def _finish(scene: Scene, outputs: tuple[Path, ...], scene_path: Path | None, cfg: Config, quiet: bool,
             start: float, slow_checks: bool = False, before: list[Path] | None = None) -> None:
     """Write the outputs and the scene file (all or none), then print the summary."""
-    from .export import default_workers, write_outputs
+    from .export import write_outputs
 
-    written = [*(before or []), *write_outputs(scene, outputs, cfg, scene_path, slow_checks, default_workers())]
+    written = [*(before or []), *write_outputs(scene, outputs, cfg, scene_path, slow_checks)]
     if not quiet:
         click.echo(_summary(scene, written, time.perf_counter() - start, cfg))
 
