@@ -46,3 +46,24 @@ def test_the_pipeline_and_the_exports_report_their_stages(poster_file, tmp_path)
         assert table.get(name, 0.0) > 0.0, name
     assert table["ocr"] >= table["ocr.detect"]
     assert table["text"] >= table["text.fonts"]
+
+
+def test_a_stage_is_listed_before_the_stages_inside_it():
+    with timing.collect() as table:
+        with timing.stage("outer"):
+            with timing.stage("outer.inner"):
+                pass
+    assert list(table) == ["outer", "outer.inner"]
+    lines = timing.table_lines(table)
+    assert lines[0].startswith("outer ") and lines[1].startswith("  outer.inner ") and lines[1].endswith(" s")
+
+
+def test_convert_prints_its_timings_on_request(poster_file, tmp_path):
+    from click.testing import CliRunner
+
+    from layerize.cli import main
+
+    result = CliRunner().invoke(main, [str(poster_file), "-o", str(tmp_path / "a.svg"), "-q", "--timings"])
+    assert result.exit_code == 0, result.output
+    names = [line.split()[0] for line in result.stderr.splitlines()]
+    assert names[:2] == ["read", "ocr"] and "objects" in names and names[-1] == "total"

@@ -31,6 +31,7 @@ from .files import check_outputs
 from .fonts import catalogue
 from .registry import EXPORTERS, INPAINTERS, OCR_ENGINES, SEGMENTERS, format_for
 from .scene import Scene, json_schema
+from .timing import collect, table_lines
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 70  # 70: EX_SOFTWARE, an internal error (sysexits.h)
 
@@ -183,9 +184,11 @@ def main() -> None:
 @click.option("--no-objects", is_flag=True, help="Text only: leave objects and shapes in the background.")
 @click.option("--slow-checks", is_flag=True,
               help="Also score outputs whose redrawing is slow (PPTX, through LibreOffice when installed).")
+@click.option("--timings", is_flag=True, help="Print the seconds of each stage (on standard error) at the end.")
 @common_options
 def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, config: str,
-            object_boxes: tuple[str, ...], no_objects: bool, slow_checks: bool, quiet: bool, verbose: bool) -> None:
+            object_boxes: tuple[str, ...], no_objects: bool, slow_checks: bool, timings: bool, quiet: bool,
+            verbose: bool) -> None:
     """Analyse SOURCE (an image, or a scene .json to re-export) and write the outputs."""
     from .objects import ObjectHint
     from .pipeline import analyze
@@ -199,10 +202,14 @@ def convert(source: Path, outputs: tuple[Path, ...], scene_path: Path | None, co
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--object") from None
     start = time.perf_counter()
-    if cfg.text.font_dirs:  # the user's fonts join the catalogue, so a scene may name them
-        catalogue(tuple(cfg.text.font_dirs))
-    scene = load_scene(source, cfg) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
-    _finish(scene, outputs, scene_path, cfg, quiet, start, slow_checks)
+    with collect() as table:
+        if cfg.text.font_dirs:  # the user's fonts join the catalogue, so a scene may name them
+            catalogue(tuple(cfg.text.font_dirs))
+        scene = load_scene(source, cfg) if source.suffix.lower() == ".json" else analyze(source, cfg, hints)
+        _finish(scene, outputs, scene_path, cfg, quiet, start, slow_checks)
+    if timings:
+        table["total"] = time.perf_counter() - start
+        click.echo("\n".join(table_lines(table)), err=True)
 
 
 @main.command()

@@ -34,9 +34,12 @@ def add(name: str, seconds: float) -> None:
 @contextmanager
 def stage(name: str) -> Iterator[None]:
     """Time the body as stage ``name`` (added up when it runs more than once)."""
-    if not _COLLECTORS.get():
+    collectors = _COLLECTORS.get()
+    if not collectors:
         yield
         return
+    for table in collectors:  # listed from its start, so a stage comes before the stages inside it
+        table.setdefault(name, 0.0)
     start = time.perf_counter()
     try:
         yield
@@ -64,3 +67,9 @@ def timed(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 return fn(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def table_lines(table: Table) -> list[str]:
+    """``table`` as lines of ``name seconds``, sub-stages indented under their stage, in the order begun."""
+    width = max((len(name) + 2 * name.count(".") for name in table), default=0)
+    return [f"{'  ' * name.count('.') + name:<{width}}  {seconds:7.3f} s" for name, seconds in table.items()]
