@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from .config import Config, OcrConfig, load_config
@@ -44,10 +45,20 @@ def analyze(path: Path | str, config: str | Path | Config | None = None, objects
     registered name or an engine instance.
     """
     cfg = load_config(config)
+    with stage("read"):
+        image, sha = read_image(path, cfg.limits)
+    return analyze_image(image, Source(path=Path(path).name, sha256=sha), cfg, objects, ocr=ocr,
+                         inpainter=inpainter, segmenters=segmenters)
+
+
+def analyze_image(image: np.ndarray, source: Source, config: str | Path | Config | None = None,
+                  objects: Sequence[ObjectHint] = (), *, ocr: str | OcrEngine | None = None,
+                  inpainter: str | Inpainter | None = None,
+                  segmenters: Sequence[str | Segmenter] | None = None) -> Scene:
+    """:func:`analyze` for pixels already read (:func:`~layerize.reading.read_image`): HxWx3 uint8 RGB."""
+    cfg = load_config(config)
     start = time.perf_counter()
     with collect() as timings:
-        with stage("read"):
-            image, sha = read_image(path, cfg.limits)
         with stage("ocr"):
             ocr = ocr or cfg.ocr.engine
             with stage("ocr.load"):
@@ -66,13 +77,13 @@ def analyze(path: Path | str, config: str | Path | Config | None = None, objects
                 with stage("objects.plate"):
                     plate = fill_coarse(filler, plate, found.plate_mask)
             mask = mask | found.plate_mask
-    log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", path, len(text.blocks), len(found.nodes),
-             time.perf_counter() - start,
+    log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", source.path, len(text.blocks),
+             len(found.nodes), time.perf_counter() - start,
              ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items() if "." not in name))
 
     return Scene(
         canvas=Canvas(width=image.shape[1], height=image.shape[0]),
-        source=Source(path=Path(path).name, sha256=sha),
+        source=source,
         original=Image.fromarray(image, "RGB"),
         background=Background(
             image=Image.fromarray(plate, "RGB"),

@@ -25,9 +25,9 @@ from ..errors import InputError
 from ..export import write_outputs
 from ..fonts import catalogue
 from ..inpaint import windows as inpaint_windows
-from ..pipeline import analyze
+from ..pipeline import analyze, analyze_image
 from ..reading import read_image
-from ..scene import ImageObject, Scene, Shape
+from ..scene import ImageObject, Scene, Shape, Source
 
 log = logging.getLogger("layerize")
 
@@ -161,10 +161,10 @@ class Worker:
         seconds: dict[str, float] = {}
         stage, mark = "read", time.perf_counter()
         try:
-            read_image(source, self.cfg.limits)
+            image, sha = read_image(source, self.cfg.limits)
             seconds["read"] = time.perf_counter() - mark
             stage, mark = "analyse", time.perf_counter()
-            scene = analyze(source, self.cfg)
+            scene = analyze_image(image, Source(path=source.name, sha256=sha), self.cfg)
             seconds["analyse"] = time.perf_counter() - mark
             stage, mark = "export", time.perf_counter()
             files = outs[:-1] if job.scene else outs
