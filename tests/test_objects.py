@@ -15,6 +15,7 @@ from layerize.objects import ObjectHint, segment
 from layerize.objects.base import guided_filter
 from layerize.objects.flat import similar_components
 from layerize.pipeline import analyze
+from layerize.primitives.color import channel_max
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock
 
 
@@ -188,3 +189,10 @@ def test_similar_components_boxes_are_those_of_their_pixels():
         ys, xs = np.nonzero(labels == label)
         if len(xs):
             assert tuple(boxes[label]) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+
+
+def test_channel_max_is_the_largest_channel():
+    rng = np.random.default_rng(4)
+    for pixels in (rng.integers(-300, 300, (7, 9, 3)).astype(np.int16), rng.random((5, 4, 3), np.float32),
+                   rng.integers(0, 256, (3, 6, 4)).astype(np.uint8)):
+        assert np.array_equal(channel_max(pixels), pixels.max(axis=-1))

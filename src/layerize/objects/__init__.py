@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 
 from ..config import ObjectsConfig
-from ..primitives.color import hex_to_rgb
+from ..primitives.color import channel_max, hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
@@ -71,7 +71,7 @@ def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[
         rest = f.area[window] & ~shown[window]
         if f.node.fill:  # the shape's own colour showing through is no decoration
             paint = np.array(hex_to_rgb(f.node.fill))
-            rest &= np.abs(image[window].astype(np.int16) - paint).max(axis=2) > 24
+            rest &= channel_max(np.abs(image[window].astype(np.int16) - paint)) > 24
         rest = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
         if rest.sum() < 16:
             continue

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..primitives.color import channel_max
 from ..primitives.masks import dilate
 from ..scene import Box, ImageObject, Provenance, Shape
 
@@ -82,7 +83,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
 def edge_strength(image: np.ndarray) -> np.ndarray:
     """Largest colour change (0..255) to a 3x3 neighbour, per pixel: the morphological gradient."""
     kernel = np.ones((3, 3), np.uint8)
-    return cv2.morphologyEx(image, cv2.MORPH_GRADIENT, kernel).max(axis=2)
+    return channel_max(cv2.morphologyEx(image, cv2.MORPH_GRADIENT, kernel))
 
 
 def flat_components(image: np.ndarray, text: np.ndarray, threshold: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -154,7 +155,7 @@ def foreground_alpha(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
     if not ring.any():
         return region.astype(np.float32)
     backdrop = np.median(crop[ring].astype(np.float32), axis=0)
-    hard = region & (np.abs(crop.astype(np.float32) - backdrop).max(axis=2) > FOREGROUND_TOLERANCE)
+    hard = region & (channel_max(np.abs(crop.astype(np.float32) - backdrop)) > FOREGROUND_TOLERANCE)
     if hard.sum() < 0.05 * region.sum():
         hard = region
     guide = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255

@@ -8,7 +8,7 @@ import math
 import cv2
 import numpy as np
 
-from ..primitives.color import hex_to_rgb, rgb_to_hex
+from ..primitives.color import channel_max, hex_to_rgb, rgb_to_hex
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Box, Shape
 from .base import Found, fill_holes, to_box
@@ -99,7 +99,7 @@ def _bordered(image: np.ndarray, text: np.ndarray, f: Found) -> Found | None:
     node = shape.model_copy(update={
         "box": to_box(x0 + ox + half, y0 + oy + half, x1 + ox - half, y1 + oy - half),
         "stroke": rgb_to_hex(color), "stroke_width": round(width, 2), "corner_radius": round(radius, 2)})
-    ring = filled & ~area & (np.abs(crop.astype(np.float32) - color).max(axis=2) <= BORDER_CONTRAST)
+    ring = filled & ~area & (channel_max(np.abs(crop.astype(np.float32) - color)) <= BORDER_CONTRAST)
     return Found(node, f.mask | place(text.shape, window, ring), place(text.shape, window, filled))
 
 

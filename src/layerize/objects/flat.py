@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from ..config import ObjectsConfig
+from ..primitives.color import channel_max
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Box, Provenance, Shape
 from .base import Found, edge_strength, fill_holes, flat_components, page_label, to_box
@@ -138,7 +139,7 @@ class FlatSegmenter:
         """Whether ``region`` sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
         own = np.median(crop[region].astype(np.float32), axis=0)
         ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)  # beyond the anti-aliased edge
-        ring &= np.abs(crop.astype(np.float32) - own).max(axis=2) > 40  # tips the region does not reach
+        ring &= channel_max(np.abs(crop.astype(np.float32) - own)) > 40  # tips the region does not reach
         return bool(ring.any()) and float(crop[ring].astype(np.float32).std(axis=0).max()) <= 10
 
 
@@ -178,8 +179,8 @@ def similar_components(image: np.ndarray, free: np.ndarray,
     h, w = free.shape
     grid = np.zeros((2 * h - 1, 2 * w - 1), np.uint8)
     grid[::2, ::2] = free
-    grid[::2, 1::2] = (np.abs(img[:, 1:] - img[:, :-1]).max(axis=2) <= threshold) & free[:, 1:] & free[:, :-1]
-    grid[1::2, ::2] = (np.abs(img[1:] - img[:-1]).max(axis=2) <= threshold) & free[1:] & free[:-1]
+    grid[::2, 1::2] = (channel_max(np.abs(img[:, 1:] - img[:, :-1])) <= threshold) & free[:, 1:] & free[:, :-1]
+    grid[1::2, ::2] = (channel_max(np.abs(img[1:] - img[:-1])) <= threshold) & free[1:] & free[:-1]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=4)
     x, y, gw, gh = (stats[:, i] for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
     boxes = np.column_stack([x // 2, y // 2, (x + gw - 1) // 2 + 1, (y + gh - 1) // 2 + 1])
