@@ -10,7 +10,6 @@ input (:mod:`.fidelity`).
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from ..timing import stage
 from .exporter import Describer, Exporter, byte_size
 from .fidelity import export_fidelity
 
-__all__ = ["Describer", "Exporter", "default_workers", "describe_output", "export", "write_outputs", "write_scenes"]
+__all__ = ["Describer", "Exporter", "describe_output", "export", "write_outputs", "write_scenes"]
 
 
 def export(scene: Scene, path: Path | str, format: str | None = None, config: ExportConfig | None = None) -> Path:
@@ -43,27 +42,16 @@ def describe_output(path: Path, config: ExportConfig | None = None) -> str:
     return f"{size}: {exporter.describe(path)}" if isinstance(exporter, Describer) else size
 
 
-MAX_WORKERS = 4
-"""Forked processes that write files at once, at most."""
-
-
-def default_workers() -> int:
-    """Processes that write files at once: one per usable core, up to :data:`MAX_WORKERS`."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cores))
-
-
 def write_outputs(scene: Scene, outputs: Sequence[Path], cfg: Config, scene_path: Path | None = None,
-                  slow_checks: bool = False, workers: int = 1) -> list[Path]:
+                  slow_checks: bool = False) -> list[Path]:
     """Export ``scene`` to every output (and its JSON to ``scene_path``), all or nothing.
 
     Each file is written to a temporary path and scored (its redrawing against
     the input goes into ``metadata["export_fidelity"]`` under the output's
     name); only when every one succeeded are they all moved into place.
-    ``workers`` > 1 writes them in forked processes (the same bytes).
     """
     documents = [(scene_path, lambda: scene.to_json().encode("utf-8"))] if scene_path is not None else []
-    return write_scenes([(scene, out) for out in outputs], cfg, documents, slow_checks, workers=workers)
+    return write_scenes([(scene, out) for out in outputs], cfg, documents, slow_checks)
 
 
 @dataclass(frozen=True)

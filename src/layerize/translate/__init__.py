@@ -19,13 +19,14 @@ From Python::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
 from ..errors import InputError
-from ..export import default_workers, write_scenes
+from ..export import write_scenes
 from ..files import check_outputs
 from ..registry import format_for
 from ..scene import Scene, TextBlock
@@ -38,6 +39,7 @@ __all__ = ["Fit", "Translation", "default_workers", "frames", "output_paths", "r
 NOTABLE_SHRINK = 0.2
 """A block shrunk by more than this (20 %) is worth a look, as is one that does not fit."""
 PLACEHOLDER = "{lang}"
+MAX_WORKERS = 4
 
 
 @dataclass
@@ -129,6 +131,12 @@ def output_paths(patterns: Sequence[Path], languages: Sequence[str], inputs: Seq
             found.append((language, path))
     check_outputs([*(path for _, path in found), *extra], inputs)
     return found
+
+
+def default_workers() -> int:
+    """Processes that write translations at once: one per usable core, up to :data:`MAX_WORKERS`."""
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
 
 
 def write_translations(translations: Sequence[Translation], patterns: Sequence[Path], cfg: Config,
