@@ -44,9 +44,9 @@ WINDOW = 11
 """The SSIM window (Gaussian, sigma 1.5): a band needs ``WINDOW // 2`` rows of context on each side."""
 
 
-def _bands(height: int) -> list[tuple[slice, slice]]:
-    """(rows read, rows kept within them) for each band of an image ``height`` rows high."""
-    margin = WINDOW // 2
+def _bands(height: int, margin: int = 0) -> list[tuple[slice, slice]]:
+    """(rows read, rows kept within them) for each band of an image ``height`` rows high, read with
+    ``margin`` rows of context on each side."""
     bands = []
     for top in range(0, height, BAND_ROWS):
         bottom = min(height, top + BAND_ROWS)
@@ -63,7 +63,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
         return cv2.GaussianBlur(v, (WINDOW, WINDOW), 1.5)
 
     total = 0.0
-    for read, keep in _bands(a.shape[0]):
+    for read, keep in _bands(a.shape[0], WINDOW // 2):
         x, y = (cv2.cvtColor(np.ascontiguousarray(v[read]), cv2.COLOR_RGB2GRAY).astype(np.float64) for v in (a, b))
         mx, my = blur(x), blur(y)
         vx, vy, cov = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
@@ -75,7 +75,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB (capped at 100 for identical images)."""
     squared = sum(float(np.square(a[rows].astype(np.int32) - b[rows].astype(np.int32)).sum())
-                  for rows in (slice(top, top + BAND_ROWS) for top in range(0, a.shape[0], BAND_ROWS)))
+                  for rows, _ in _bands(a.shape[0]))
     mse = squared / a.size
     return 100.0 if mse <= 1e-10 else min(100.0, 10 * np.log10(255.0 ** 2 / mse))
 
