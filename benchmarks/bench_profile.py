@@ -31,6 +31,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "fixtures"))  # the designs are imported where drawn, not in a child's timing
 DESIGNS = ("poster", "textured")
 FORMATS = ("psd", "pptx", "svg")
 
@@ -76,7 +77,6 @@ def run_child(args: list[str]) -> tuple[str, float, float]:
 
 def design_png(name: str, width: int, folder: Path) -> Path:
     """The fixture design ``name`` drawn at ``width``, saved as PNG."""
-    sys.path.insert(0, str(HERE.parent / "fixtures"))
     import designs
 
     path = folder / f"{name}-{width}.png"
