@@ -150,6 +150,7 @@ def _scan(files: list[Path]) -> list[FontFace]:
     """Every face of ``files``: from the font cache where a file is unchanged, else read (and cached)."""
     cached = fontcache.load()
     entries: dict[str, fontcache.CachedFile] = {}
+    read_anew = False
     for path in files:
         try:
             stamp = fontcache.stamp(path)
@@ -157,9 +158,9 @@ def _scan(files: list[Path]) -> list[FontFace]:
             continue
         entry = cached.get(str(path))
         if entry is None or (entry.size, entry.mtime_ns) != stamp:
-            entry = _cached_file(path, stamp)
+            entry, read_anew = _cached_file(path, stamp), True
         entries[str(path)] = entry
-    if any(cached.get(name) != entry for name, entry in entries.items()):
+    if read_anew:
         fontcache.save({**{name: e for name, e in cached.items() if os.path.isfile(name)}, **entries})
     faces = []
     for name, entry in entries.items():
