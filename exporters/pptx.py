@@ -66,11 +66,13 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import BaseOxmlElement, OxmlElement
 from pptx.presentation import Presentation as PresentationType
+from pptx.shapes.autoshape import Shape as BaseShape
 from pptx.shapes.shapetree import SlideShapes
 from pptx.text.text import _Run
 from pptx.util import Emu
 
 from layerize.config import ExportConfig
+from layerize.primitives.paths import Subpath, bounds, segments
 from layerize.render import align_offset, line_spans, place_lines
 from layerize.scene import (
     Box,
@@ -258,6 +260,8 @@ class SlideBuilder:
                 builder = self.shapes.build_freeform(self.x(x0), self.y(y0), scale=1.0)
                 builder.add_line_segments([(self.x(x), self.y(y)) for x, y in rest], close=True)
                 shape = builder.convert_to_shape()
+            elif node.shape == "path" and node.subpaths:
+                shape = self.add_path(node.subpaths)
             else:
                 rounded = node.corner_radius > 0 and min(box.width, box.height) > 0
                 kind = MSO_SHAPE.OVAL if node.shape == "ellipse" else (
@@ -283,6 +287,33 @@ class SlideBuilder:
         if style is not None:
             shape._element.remove(style)
         shape.name = node.layer_name
+
+    def add_path(self, subpaths: list[Subpath]) -> BaseShape:
+        """A freeform of closed Bézier subpaths (``a:moveTo``, ``a:lnTo``, ``a:cubicBezTo``, ``a:close``):
+        python-pptx builds the frame around the path's bounds, the path's commands are then written here."""
+        x0, y0, x1, y1 = bounds(subpaths)
+        builder = self.shapes.build_freeform(self.x(x0), self.y(y0), scale=1.0)
+        builder.add_line_segments([(self.x(x1), self.y(y0)), (self.x(x1), self.y(y1)), (self.x(x0), self.y(y1))])
+        shape = builder.convert_to_shape()
+        path = shape._element.find(f"{qn('p:spPr')}/{qn('a:custGeom')}/{qn('a:pathLst')}/{qn('a:path')}")
+        for child in list(path):
+            path.remove(child)
+
+        def command(tag: str, *points: tuple[float, float]) -> None:
+            element = OxmlElement(tag)
+            for x, y in points:
+                point = OxmlElement("a:pt")
+                point.set("x", str(self.x(x) - shape.left))
+                point.set("y", str(self.y(y) - shape.top))
+                element.append(point)
+            path.append(element)
+
+        for subpath in subpaths:
+            command("a:moveTo", subpath[0][1])
+            for segment in segments(subpath):
+                command("a:lnTo" if len(segment) == 1 else "a:cubicBezTo", *segment)
+            command("a:close")
+        return shape
 
     def add_text(self, block: TextBlock) -> None:
         """One text box for ``block``, a paragraph per line and a run per style run (see the module notes)."""

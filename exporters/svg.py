@@ -52,6 +52,7 @@ from svgwrite.base import BaseElement
 
 from layerize.config import ExportConfig
 from layerize.export.exporter import byte_size
+from layerize.primitives.paths import Subpath, segments
 from layerize.render import gradient_points, ink_box, line_spans
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, TextStyle, encode_png
 
@@ -61,7 +62,7 @@ from .svg_fonts import EMBEDDED_PREFIX, FontFamilies
 
 ANCHOR = {"left": "start", "justify": "start", "center": "middle", "right": "end"}
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-SHAPE_TAGS = ("rect", "ellipse", "polygon", "line")
+SHAPE_TAGS = ("rect", "ellipse", "polygon", "path", "line")
 EMBEDDED_FONT = re.compile(r"url\(data:font/woff2;base64,([A-Za-z0-9+/=]*)\)")
 
 
@@ -124,7 +125,7 @@ def shadow_filter(dwg: svgwrite.Drawing, block: TextBlock, canvas: Box) -> str:
 
 
 def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
-    """A ``<rect>``, ``<ellipse>``, ``<polygon>`` or ``<line>`` for ``shape``."""
+    """A ``<rect>``, ``<ellipse>``, ``<polygon>``, ``<path>`` or ``<line>`` for ``shape``."""
     paint = shape_paint(shape)
     if shape.gradient and shape.shape != "line":
         fill = gradient_fill(dwg, f"{shape.id}-gradient", gradient_line(shape), shape.gradient)
@@ -139,11 +140,27 @@ def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
         return dwg.line((num(x1), num(y1)), (num(x2), num(y2)), **attrs)
     if shape.shape == "polygon" and shape.points:
         return dwg.polygon([(num(x), num(y)) for x, y in shape.points], **attrs)
+    if shape.shape == "path" and shape.subpaths:
+        return dwg.path(d=path_data(shape.subpaths), **{"fill-rule": "evenodd"}, **attrs)
     if shape.shape == "ellipse":
         return dwg.ellipse((num((box.x0 + box.x1) / 2), num((box.y0 + box.y1) / 2)),
                            (num(box.width / 2), num(box.height / 2)), **attrs)
     radius = num(min(shape.corner_radius, box.width / 2, box.height / 2))
     return dwg.rect((num(box.x0), num(box.y0)), (num(box.width), num(box.height)), rx=radius, ry=radius, **attrs)
+
+
+def path_data(subpaths: list[Subpath]) -> str:
+    """SVG path data (absolute ``M``, ``L``, ``C``, ``Z``) of closed Bézier subpaths."""
+    def xy(point: tuple[float, float]) -> str:
+        return f"{num(point[0])} {num(point[1])}"
+
+    parts = []
+    for subpath in subpaths:
+        parts.append(f"M{xy(subpath[0][1])}")
+        for segment in segments(subpath):
+            parts.append(("L" if len(segment) == 1 else "C") + " ".join(xy(p) for p in segment))
+        parts.append("Z")
+    return "".join(parts)
 
 
 def run_attributes(block: TextBlock, style: TextStyle, families: FontFamilies) -> dict[str, str]:

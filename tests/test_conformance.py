@@ -100,7 +100,10 @@ def psd_text(name: str, ag: dict) -> TextContent:
 
 
 def psd_kind(layer) -> str:
-    """The shape a vector mask's first subpath outlines: straight corners or Bézier quarters."""
+    """The shape a vector mask outlines: a path when it has several subpaths (holes), else what its one
+    subpath's corners or Bézier quarters draw."""
+    if len(layer.vector_mask.paths) > 1:
+        return "path"
     knots = list(layer.vector_mask.paths[0])
     smooth = any(k.preceding != k.anchor or k.leaving != k.anchor for k in knots)
     if smooth:
@@ -137,9 +140,10 @@ def read_psd(path: Path, render: bool = True) -> FileContent:
             content.texts.append(psd_text(layer.name, ag))
         elif layer.kind == "shape":
             fill, gradient = psd_paint(layer)
-            if [subpath.operation for subpath in layer.vector_mask.paths] == [1, 2]:  # a ring: a stroke
+            if layer.name.endswith(" (stroke)"):
+                assert [subpath.operation for subpath in layer.vector_mask.paths] == [1, 2]  # a ring
                 base = layer.name.removesuffix(" (stroke)")
-                shapes.setdefault(base, ShapeContent(base, psd_kind(layer))).stroke = fill
+                shapes[base].stroke = fill
             else:
                 shapes[layer.name] = ShapeContent(layer.name, psd_kind(layer), fill, gradient)
         elif layer.name not in ("Background", REFERENCE_NAME):
@@ -216,7 +220,10 @@ def read_pptx(path: Path, render: bool = True) -> FileContent:
             if kind == MSO_SHAPE_TYPE.LINE:
                 content.shapes.append(ShapeContent(shape.name, "line", stroke=line))
                 continue
-            name = "polygon" if kind == MSO_SHAPE_TYPE.FREEFORM else PPTX_KINDS.get(shape.auto_shape_type, "other")
+            if kind == MSO_SHAPE_TYPE.FREEFORM:
+                name = "path" if shape._element.xpath(".//a:cubicBezTo") else "polygon"
+            else:
+                name = PPTX_KINDS.get(shape.auto_shape_type, "other")
             content.shapes.append(ShapeContent(shape.name, name, *pptx_fill(shape.fill), stroke=line))
     if render and HAS_LIBREOFFICE:
         content.render = libreoffice_render(path, canvas)
@@ -226,7 +233,7 @@ def read_pptx(path: Path, render: bool = True) -> FileContent:
 # ----------------------------------------------------------------------------- SVG: lxml and resvg
 
 SVG_ALIGN = {"start": "left", "middle": "center", "end": "right"}
-SVG_SHAPES = {f"{SVG}{tag}" for tag in ("rect", "ellipse", "line", "polygon")}
+SVG_SHAPES = {f"{SVG}{tag}" for tag in ("rect", "ellipse", "line", "polygon", "path")}
 
 
 def svg_paint(root: etree._Element, value: str | None) -> tuple[str | None, tuple[str, str] | None]:

@@ -32,6 +32,7 @@ from psd_tools.psd.vector import ClosedKnotLinked, ClosedPath, InitialFillRule, 
 from psd_tools.terminology import Unit
 
 from layerize.primitives.color import hex_to_rgb
+from layerize.primitives.paths import depths
 from layerize.render import gradient_image
 from layerize.scene import Box, Gradient, Shape
 
@@ -187,6 +188,13 @@ def shape_paints(shape: Shape) -> list[Paint]:
         quad = tuple(_corner(x, y) for x, y in ((x1 + nx, y1 + ny), (x2 + nx, y2 + ny),
                                                 (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)))
         return [Paint(shape.name, paint.stroke, (Outline(quad),))] if paint.stroke else []
+    if shape.shape == "path" and shape.subpaths:  # no stroke (see Shape)
+        # outermost first: a hole is cut from what lies around it, an island in a hole added back after it
+        nested = sorted(zip(depths(shape.subpaths), range(len(shape.subpaths))))
+        outlines = tuple(Outline(tuple(Knot(*knot) for knot in shape.subpaths[i]), subtract=depth % 2 == 1)
+                         for depth, i in nested)
+        return [Paint(shape.name, paint.fill or shape.gradient.start, outlines, gradient=shape.gradient,
+                      frame=shape.box)] if paint.fill or shape.gradient else []
     paints = []
     filled = bool(paint.fill or shape.gradient)
     if shape.gradient:

@@ -27,6 +27,7 @@ on or off, where that is all the format holds) and its slant.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ import numpy as np
 from PIL import Image
 
 from ..primitives.color import hex_to_rgb
+from ..primitives.masks import crop_window, dilate
+from ..primitives.paths import coverage, depths
 from ..render import gradient_points, line_spans, render_block
 from ..scene import FEATURES, Box, ImageObject, Scene, Shape, TextBlock, TextStyle
 from ..scene.features import scene_features
@@ -307,6 +310,24 @@ def _gradient_ink_problems(shape: Shape, drawing: np.ndarray) -> Problems:
     return problems
 
 
+def _path_ink_problems(shape: Shape, drawing: np.ndarray) -> Problems:
+    """A path's drawing shows its fill where the path covers (1 px in from its edges), and not in its holes."""
+    assert shape.subpaths is not None and shape.fill is not None
+    window = crop_window((int(shape.box.x0), int(shape.box.y0), math.ceil(shape.box.x1), math.ceil(shape.box.y1)),
+                         0, drawing.shape[:2])
+    size, corner = drawing[window].shape[:2], (window[1].start, window[0].start)
+    cover = coverage(shape.subpaths, size, corner)
+    outer = coverage([s for s, depth in zip(shape.subpaths, depths(shape.subpaths)) if depth == 0], size, corner)
+    inside, holes = ~dilate(cover < 0.99, 1), ~dilate(cover > 0.01, 1) & ~dilate(outer < 0.99, 1)
+    shown = _near(drawing[window], shape.fill, COLOR_TOLERANCE)
+    problems = []
+    if inside.any() and shown[inside].mean() < RUN_INK_SHARE:
+        problems.append(f"shape.path ({shape.id}): {shown[inside].mean():.0%} of the path drawn in {shape.fill}")
+    if holes.any() and shown[holes].mean() > STRAY_INK_SHARE:
+        problems.append(f"shape.path ({shape.id}): its holes are filled ({shown[holes].mean():.0%})")
+    return problems
+
+
 def conformance_problems(scene: Scene, content: FileContent, cannot_carry: Mapping[str, str]) -> Problems:
     """What of ``scene`` the file described by ``content`` misses, leaving out the features in ``cannot_carry``.
 
@@ -336,6 +357,8 @@ def conformance_problems(scene: Scene, content: FileContent, cannot_carry: Mappi
             if drawing is not None and node.gradient is not None and node.shape == "rect" and allowed(
                     "shape.gradient"):
                 problems += _gradient_ink_problems(node, drawing)
+            if drawing is not None and node.shape == "path" and node.fill and allowed("shape.path"):
+                problems += _path_ink_problems(node, drawing)
         else:
             alpha = node.image.getchannel("A") if "A" in node.image.getbands() else None
             soft = alpha is not None and alpha.getextrema()[0] < 255

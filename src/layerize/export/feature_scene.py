@@ -69,11 +69,20 @@ def _soft_picture(size: tuple[int, int], color: tuple[int, int, int]) -> Image.I
     return picture
 
 
+def _circle(cx: float, cy: float, r: float, clockwise: bool = True) -> list[tuple[tuple[float, float], ...]]:
+    """A circle as four Bézier quarters (knots: incoming handle, anchor, outgoing handle)."""
+    h = r * 0.5523
+    knots = [((cx - h, cy - r), (cx, cy - r), (cx + h, cy - r)), ((cx + r, cy - h), (cx + r, cy), (cx + r, cy + h)),
+             ((cx + h, cy + r), (cx, cy + r), (cx - h, cy + r)), ((cx - r, cy + h), (cx - r, cy), (cx - r, cy - h))]
+    return knots if clockwise else [(after, anchor, before) for before, anchor, after in reversed(knots)]
+
+
 def feature_scene() -> Scene:
     """A 1280 x 900 scene on white that uses every feature of :data:`~layerize.scene.FEATURES`.
 
     Shapes (rect, rounded, ellipse, line, polygon, a gradient rectangle, a
-    stroked rect and a stroked concave polygon), then texts (the line "Sale 50%
+    stroked rect, a stroked concave polygon and a ring as a Bézier path with a
+    hole), then texts (the line "Sale 50%
     off now" with "50%" red and "now" bold, an italic run, an italic block, a
     light block, letter spacing, justify, stroke, shadow, gradient, a rotated
     block, a vertical CJK block, a title and a block a user named), then a
@@ -99,6 +108,8 @@ def feature_scene() -> Scene:
         dict(id="stroked-polygon", name="Shape: arrow", shape="polygon", box=Box(x0=240, y0=190, x1=420, y1=290),
               points=[(240, 215), (350, 215), (350, 190), (420, 240), (350, 290), (350, 265), (240, 265)],
               fill="#c0e0f0", stroke="#204080", stroke_width=5),
+        dict(id="path", name="Shape: ring", shape="path", box=Box(x0=950, y0=190, x1=1050, y1=290),
+              subpaths=[_circle(1000, 240, 50), _circle(1000, 240, 25, clockwise=False)], fill="#208080"),
     ]]
     runs = [TextRun(text="Sale "), TextRun(text="50%", color="#e01010"), TextRun(text=" off "),
             TextRun(text="now", weight=700)]

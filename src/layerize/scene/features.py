@@ -31,6 +31,7 @@ FEATURES: dict[str, str] = {
     "shape.ellipse": "ellipses",
     "shape.line": "lines",
     "shape.polygon": "polygons",
+    "shape.path": "Bézier paths with holes (traced icons and logos)",
     "shape.gradient": "gradient shape fill",
     "shape.stroke": "shape outline",
     "object.alpha": "pictures with soft alpha",
@@ -64,6 +65,7 @@ SHAPE_TESTS: dict[str, Callable[[Shape], bool]] = {
     "shape.ellipse": lambda s: s.shape == "ellipse",
     "shape.line": lambda s: s.shape == "line",
     "shape.polygon": lambda s: s.shape == "polygon",
+    "shape.path": lambda s: s.shape == "path",
     "shape.gradient": lambda s: s.gradient is not None and s.shape != "line",
     "shape.stroke": lambda s: s.shape != "line" and bool(s.stroke) and s.stroke_width > 0,
 }

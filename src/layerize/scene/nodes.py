@@ -247,18 +247,25 @@ class ImageObject(_Model):
         return (image if image.size == size else image.resize(size, Image.LANCZOS)), (left, top)
 
 
+Point = tuple[Coord, Coord]
+Knot = tuple[Point, Point, Point]
+"""A Bézier anchor with its handles: (incoming handle, anchor, outgoing handle); a corner's handles are its anchor."""
+
+
 class Shape(_Model):
     """A native vector shape.
 
     ``polygon`` outlines ``points``; a ``line`` runs from ``points[0]`` to
-    ``points[1]`` when given, else along the long axis of ``box``. A
-    ``gradient`` replaces the solid ``fill``.
+    ``points[1]`` when given, else along the long axis of ``box``; a ``path``
+    (a traced icon or logo) fills its closed Bézier ``subpaths`` by the
+    even-odd rule, so a subpath inside another is a hole, and has no stroke. A ``gradient``
+    replaces the solid ``fill``.
     """
 
     kind: Literal["shape"] = "shape"
     id: Name
     name: Name
-    shape: Literal["rect", "ellipse", "line", "polygon"]
+    shape: Literal["rect", "ellipse", "line", "polygon", "path"]
     box: Box
     fill: Color | None = None
     gradient: Gradient | None = None
@@ -267,8 +274,20 @@ class Shape(_Model):
     corner_radius: float = Field(default=0.0, ge=0.0, le=MAX_COORD)
     points: list[tuple[Coord, Coord]] | None = Field(default=None, max_length=MAX_ITEMS,
                                                      description="Canvas points of a polygon or line")
+    subpaths: list[Annotated[list[Knot], Field(min_length=2)]] | None = Field(
+        default=None, max_length=MAX_ITEMS, description="Closed Bézier subpaths of a path, knots in canvas pixels")
     in_plate: bool = Field(default=False, description="Also left in the background plate (else erased there)")
     provenance: Provenance
+
+    @model_validator(mode="after")
+    def _bounded_path(self) -> Shape:
+        if self.subpaths is not None and sum(map(len, self.subpaths)) > MAX_ITEMS:
+            raise ValueError(f"a path holds at most {MAX_ITEMS} knots")
+        if self.shape == "path" and not self.subpaths:
+            raise ValueError("a path shape needs its subpaths")
+        if self.shape == "path" and self.stroke and self.stroke_width > 0:
+            raise ValueError("a path shape has no stroke (its outline can be one more subpath)")
+        return self
 
     @property
     def layer_name(self) -> str:
