@@ -51,7 +51,6 @@ import math
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,9 +87,9 @@ from layerize.scene import (
 )
 
 from ._common import line_endpoints, outline_width, shape_paint, span_family
+from ._stablezip import write_stable_zip
 
 EMU_PER_POINT = 12700
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.JUSTIFY}
 BOLD_FROM = 600  # the lightest weight set bold: DrawingML text is bold or not
 BLANK_LAYOUT = 6
@@ -395,11 +394,3 @@ def save_stable(prs: PresentationType, path: Path) -> None:
     prs.save(buf)
     write_stable_zip(buf.getvalue(), path)
 
-
-def write_stable_zip(data: bytes, path: Path) -> None:
-    """Rewrite the zip ``data`` to ``path`` with a fixed timestamp on every entry."""
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, src.read(item.filename))
