@@ -70,6 +70,8 @@ class ObjectsConfig(_Section):
     edge_threshold: float = Field(default=8.0, gt=0, description="Colour step (0-255) that separates flat regions")
     saliency_threshold: float = Field(default=0.5, gt=0, lt=1, description="u2netp saliency that counts as object")
     keep_in_plate: bool = Field(default=False, description="Leave objects and shapes in the background plate too")
+    trace: bool = Field(default=True, description="Trace flat icons and logos into native paths (vtracer) where "
+                        "the trace redraws them faithfully; off: they stay pictures")
 
 
 class PsdExportConfig(_Section):

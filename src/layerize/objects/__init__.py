@@ -21,7 +21,8 @@ does not see. :func:`segment` runs them, adds the user's forced boxes, keeps
 one object where two segmenters found the same thing and one shape where a shape was found twice
 (:func:`~layerize.objects.borders.single_shapes`), drops flat patches of
 photos, makes what lies on a shape unexplained a decoration object (else it
-would vanish under the native shape), orders the nodes bottom to top (shapes,
+would vanish under the native shape), traces flat pictures (icons, logos) into
+path shapes where the trace redraws them faithfully (:mod:`.trace`), orders the nodes bottom to top (shapes,
 then objects, larger first) and returns the mask of pixels to erase from the
 plate: every node's whole area, unless the config keeps them in the plate.
 """
@@ -40,8 +41,9 @@ from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
 from ..timing import stage
-from .base import Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
+from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
 from .borders import box_iou, single_shapes
+from .trace import traced
 
 __all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
 
@@ -53,7 +55,7 @@ def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:
     region = np.zeros(crop.shape[:2], bool)
     region[2:-2, 2:-2] = True
     alpha = foreground_alpha(crop, region) if region.any() else np.ones(crop.shape[:2], np.float32)
-    return cut_out(image, place(image.shape[:2], window, alpha.astype(np.float32)), hint.label, "user", 1.0)
+    return cut_out(image, place(image.shape[:2], window, alpha.astype(np.float32)), hint.label, HINT_ENGINE, 1.0)
 
 
 def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[Found]:
@@ -125,6 +127,9 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
     found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]
     found += _leftovers(image, text, found)
     found.sort(key=lambda f: (isinstance(f.node, ImageObject), -f.node.box.width * f.node.box.height))
+    if cfg.trace:  # after the sort: a traced picture's paths keep its place in the stack
+        with stage("objects.trace"):
+            found = traced(found)
     plate = np.zeros(text.shape, bool)
     counts: dict[str, int] = {}
     nodes: list[Shape | ImageObject] = []

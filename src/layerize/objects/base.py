@@ -15,6 +15,8 @@ from ..scene import Box, ImageObject, Provenance, Shape
 
 MAX_COVER = 0.6
 """Largest share of the canvas an object's box may cover (beyond it, it is the background)."""
+HINT_ENGINE = "user"
+"""The provenance engine of an object a user's hint forced."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,138 @@
+"""Flat icons and logos traced into native paths: holes stay holes, colours stack without seams, a trace
+that would not redraw the picture keeps the picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lxml import etree
+from PIL import Image, ImageDraw
+
+from layerize.config import ObjectsConfig
+from layerize.objects import segment
+from layerize.objects.base import Found, cut_out
+from layerize.objects.trace import MIN_FIDELITY, trace_object, traced
+from layerize.primitives.color import hex_to_rgb
+from layerize.primitives.masks import dilate
+from layerize.primitives.paths import coverage, depths
+from layerize.scene import Box, ImageObject, Provenance, Scene, Shape
+
+SVG = "{http://www.w3.org/2000/svg}"
+TEAL, ORANGE = (30, 120, 200), (240, 80, 40)
+ORIGIN = (100.0, 50.0)
+
+
+def _icon() -> Image.Image:
+    """An 80 x 60 cut-out: a teal ring (a hole in its middle) and an orange rounded bar overlapping it,
+    anti-aliased, transparent around."""
+    s = 4
+    big = Image.new("RGBA", (80 * s, 60 * s), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(big)
+    draw.ellipse((5 * s, 5 * s, 55 * s, 55 * s), fill=TEAL + (255,))
+    draw.ellipse((18 * s, 18 * s, 42 * s, 42 * s), fill=(0, 0, 0, 0))
+    draw.rounded_rectangle((50 * s, 20 * s, 78 * s, 40 * s), radius=6 * s, fill=ORANGE + (255,))
+    return big.resize((80, 60), Image.LANCZOS)
+
+
+def _found(image: Image.Image) -> Found:
+    node = ImageObject(id="", name="Icon", label="icon", image=image, provenance=Provenance(engine="t", confidence=1),
+                       box=Box(x0=ORIGIN[0], y0=ORIGIN[1], x1=ORIGIN[0] + image.width, y1=ORIGIN[1] + image.height))
+    mask = np.zeros((200, 300), bool)
+    return Found(node, mask, mask)
+
+
+@pytest.fixture(scope="module")
+def paths() -> list[Shape]:
+    result = trace_object(_found(_icon()))
+    assert result is not None, "a two-colour flat icon is traced"
+    return [f.node for f in result]  # type: ignore[misc]
+
+
+def test_a_flat_icon_becomes_one_path_per_colour_stacked_bottom_up(paths: list[Shape]) -> None:
+    assert [p.shape for p in paths] == ["path", "path"]
+    assert np.abs(np.subtract([hex_to_rgb(p.fill) for p in paths], [TEAL, ORANGE])).max() <= 6
+    assert all(p.provenance.engine == "vtracer" and p.provenance.confidence >= MIN_FIDELITY for p in paths)
+    silhouette = paths[0].box  # the ring and the bar together, on the picture's own pixels
+    assert (silhouette.x0, silhouette.y0, silhouette.x1, silhouette.y1) == pytest.approx((105, 55, 178, 105), abs=1)
+
+
+def test_the_ring_keeps_its_hole(paths: list[Shape]) -> None:
+    bottom = paths[0]
+    assert sorted(depths(bottom.subpaths)) == [0, 1]  # an outline and a hole inside it
+    cover = coverage(bottom.subpaths, (200, 300))
+    assert cover[50 + 30, 100 + 30] == 0.0, "the ring's middle is a hole"
+    assert cover[50 + 30, 100 + 10] == 1.0, "the ring itself is filled"
+
+
+def test_the_trace_redraws_the_picture(paths: list[Shape]) -> None:
+    want = np.asarray(_icon()).astype(np.float32)
+    drawn = np.zeros(want.shape[:2] + (3,), np.float32)
+    alpha = np.zeros(want.shape[:2], np.float32)
+    for path in paths:
+        cover = coverage(path.subpaths, want.shape[:2], ORIGIN)
+        drawn = drawn * (1 - cover[..., None]) + np.array(hex_to_rgb(path.fill), np.float32) * cover[..., None]
+        alpha += cover * (1 - alpha)
+    solid = want[..., 3] > 250
+    assert np.abs(drawn[solid] - want[solid][:, :3]).max(axis=1).mean() < 10  # no seam between the colours
+    opaque = want[..., 3] > 127
+    edge = dilate(opaque, 1) & dilate(~opaque, 1)  # a pixel either side of the picture's outline
+    wrong = (alpha > 0.5) != opaque
+    assert (wrong & ~edge).sum() <= 0.01 * opaque.sum() and wrong.sum() <= 0.1 * opaque.sum()
+
+
+def test_a_photo_stays_a_picture() -> None:
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), "RGB").convert("RGBA")
+    found = _found(photo)
+    assert trace_object(found) is None
+    assert traced([found]) == [found]
+
+
+def test_paths_reach_every_export_with_their_holes(paths: list[Shape], tmp_path) -> None:
+    base = Scene.model_validate({"canvas": {"width": 300, "height": 200}, "background": {
+        "image": Image.new("RGB", (300, 200), "white"), "provenance": {"engine": "t", "confidence": 1}}})
+    scene = base.model_copy(update={"nodes": [p.model_copy(update={"id": f"p{i}"}) for i, p in enumerate(paths)]})
+    svg = etree.parse(str(scene.export(tmp_path / "icon.svg", "svg"))).getroot()
+    drawn = svg.findall(f".//{SVG}path")
+    assert [(e.get("fill"), e.get("fill-rule")) for e in drawn] == [(p.fill, "evenodd") for p in paths]
+    assert drawn[0].get("d").count("M") == len(paths[0].subpaths) and "C" in drawn[0].get("d")
+    again = Scene.model_validate_json(scene.model_dump_json())  # the scene graph carries them too
+    assert [n.subpaths for n in again.nodes] == [p.subpaths for p in paths]
+
+
+def test_a_path_shape_needs_subpaths_and_has_no_stroke(paths: list[Shape]) -> None:
+    with pytest.raises(ValueError, match="needs its subpaths"):
+        Shape.model_validate({**paths[0].model_dump(), "subpaths": None})
+    with pytest.raises(ValueError, match="no stroke"):
+        Shape.model_validate({**paths[0].model_dump(), "stroke": "#000000", "stroke_width": 2})
+
+
+class _PhotoAndLogo:
+    """A segmenter that finds a noise photo and a flat icon lying on it."""
+
+    name = "photo-and-logo"
+
+    def __init__(self, image: np.ndarray, icon_alpha: np.ndarray) -> None:
+        self.image, self.icon_alpha = image, icon_alpha
+
+    def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
+        photo = np.zeros(image.shape[:2], np.float32)
+        photo[10:190, 10:290] = 1
+        return [f for f in (cut_out(image, photo, "photo", "t", 1), cut_out(image, self.icon_alpha, "icon", "t", 1))
+                if f is not None]
+
+
+def test_a_traced_logo_stays_above_the_photo_it_lies_on() -> None:
+    rng = np.random.default_rng(1)
+    page = Image.fromarray(rng.integers(0, 255, (200, 300, 3), dtype=np.uint8), "RGB")
+    icon = _icon()
+    page.paste(icon, (int(ORIGIN[0]), int(ORIGIN[1])), icon)
+    alpha = np.zeros((200, 300), np.float32)
+    alpha[50:110, 100:180] = np.asarray(icon)[..., 3] / 255
+    image = np.asarray(page)
+    result = segment(image, np.zeros((200, 300), bool), ObjectsConfig(), segmenters=[_PhotoAndLogo(image, alpha)])
+    kinds = [n.shape if isinstance(n, Shape) else n.label for n in result.nodes]
+    assert kinds == ["photo", "path", "path"], "the logo's paths are drawn over the photo, not under it"
+    untraced = segment(image, np.zeros((200, 300), bool), ObjectsConfig(trace=False),
+                       segmenters=[_PhotoAndLogo(image, alpha)])
+    assert [n.label for n in untraced.nodes] == ["photo", "icon"]  # [objects] trace = false keeps the picture
