@@ -1,8 +1,9 @@
 """Flat icons and logos traced into native paths: holes stay holes, colours stack without seams, a trace
-that would not redraw the picture keeps the picture."""
+that would not redraw the picture keeps the picture, and icons OCR read as one letter are graphics."""
 
 from __future__ import annotations
 
+import designs
 import numpy as np
 import pytest
 from lxml import etree
@@ -12,10 +13,11 @@ from layerize.config import ObjectsConfig
 from layerize.objects import segment
 from layerize.objects.base import Found, cut_out
 from layerize.objects.trace import MIN_FIDELITY, trace_object, traced
+from layerize.pipeline import analyze
 from layerize.primitives.color import hex_to_rgb
 from layerize.primitives.masks import dilate
 from layerize.primitives.paths import coverage, depths
-from layerize.scene import Box, ImageObject, Provenance, Scene, Shape
+from layerize.scene import Box, ImageObject, Provenance, Scene, Shape, TextBlock
 
 SVG = "{http://www.w3.org/2000/svg}"
 TEAL, ORANGE = (30, 120, 200), (240, 80, 40)
@@ -105,6 +107,25 @@ def test_a_path_shape_needs_subpaths_and_has_no_stroke(paths: list[Shape]) -> No
         Shape.model_validate({**paths[0].model_dump(), "subpaths": None})
     with pytest.raises(ValueError, match="no stroke"):
         Shape.model_validate({**paths[0].model_dump(), "stroke": "#000000", "stroke_width": 2})
+
+
+@pytest.fixture(scope="module")
+def icon_scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
+    path = tmp_path_factory.mktemp("icons") / "icons.png"
+    designs.icons().image.save(path)
+    return analyze(path)
+
+
+def test_icons_read_as_one_letter_are_graphics_not_text(icon_scene: Scene) -> None:
+    texts = [b.text for b in icon_scene.nodes if isinstance(b, TextBlock)]
+    assert texts == ["Our icons"]  # OCR reads the mug as "0" and the badge as "☆"
+    for truth in designs.icons().shapes:  # each icon is covered by native shapes of its colour
+        x0, y0, x1, y1 = truth.box
+        inside = [n for n in icon_scene.nodes if isinstance(n, Shape) and n.box.x0 >= x0 - 2 and n.box.y0 >= y0 - 2
+                  and n.box.x1 <= x1 + 2 and n.box.y1 <= y1 + 2 and n.fill
+                  and np.abs(np.subtract(hex_to_rgb(n.fill), truth.color)).max() <= 12]
+        assert inside, f"no shape of the icon at {truth.box}"
+        assert max(n.box.width * n.box.height for n in inside) >= 0.6 * (x1 - x0) * (y1 - y0)
 
 
 class _PhotoAndLogo:

@@ -5,7 +5,8 @@ The modules, in the order they run: :mod:`.ocr` finds and reads the lines;
 measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
 candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
 groups lines into blocks; :mod:`.refine` renders and compares each block;
-:mod:`.harmony` sets poorly fitting labels like their aligned siblings; and
+:mod:`.harmony` sets poorly fitting labels like their aligned siblings; a large lone
+character that fits poorly is a graphic OCR misread and left to the objects (:func:`is_graphic`); and
 :mod:`.effects` reads gradient fills, outlines and drop shadows around it.
 """
 
@@ -50,7 +51,22 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
     blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
               for i, group in enumerate(groups)]
-    blocks = [measure_effects(block, image) for block in harmonise(blocks, groups, image)]
+    kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups) if not is_graphic(block)]
+    blocks = [measure_effects(block, image) for block, _ in kept]
     assign_roles(blocks)
-    mask = text_mask(image.shape[:2], measured) | effects_mask(image.shape[:2], blocks)
+    lines = [line for _, group in kept for line in group]
+    mask = text_mask(image.shape[:2], lines) | effects_mask(image.shape[:2], blocks)
     return TextAnalysis(blocks, mask)
+
+
+GRAPHIC_MIN_PX = 40.0
+"""Smallest em size at which a lone character that fits poorly is taken for a graphic."""
+GRAPHIC_MAX_FIDELITY = 0.55
+"""Fidelity below which such a character is a graphic (an icon OCR read as a letter), left to the objects."""
+
+
+def is_graphic(block: TextBlock) -> bool:
+    """Whether ``block`` is an icon or logo that OCR read as one large character (a mug as "0", a star
+    badge as "☆"): its render explains its ink poorly. The objects stage then finds it as a graphic."""
+    return (len(block.text.strip()) == 1 and block.style.size_px >= GRAPHIC_MIN_PX
+            and block.fidelity is not None and block.fidelity < GRAPHIC_MAX_FIDELITY)
