@@ -90,6 +90,16 @@ def test_a_photo_stays_a_picture() -> None:
     assert traced([found]) == [found]
 
 
+def test_a_shaded_ball_stays_a_picture() -> None:
+    """A smooth shading a few colours would band (a lit egg, a glossy button) is no flat graphic."""
+    yy, xx = np.mgrid[0:60, 0:80].astype(np.float32)
+    light = np.clip(1 - np.hypot(xx - 25, yy - 18) / 70, 0, 1)[..., None]
+    rgb = (np.array([20, 50, 20]) + light * np.array([120, 180, 110])).astype(np.uint8)
+    inside = ((xx - 40) / 38) ** 2 + ((yy - 30) / 28) ** 2 <= 1
+    ball = Image.fromarray(np.dstack([rgb, np.where(inside, 255, 0).astype(np.uint8)]), "RGBA")
+    assert trace_object(_found(ball)) is None
+
+
 def test_paths_reach_every_export_with_their_holes(paths: list[Shape], tmp_path) -> None:
     base = Scene.model_validate({"canvas": {"width": 300, "height": 200}, "background": {
         "image": Image.new("RGB", (300, 200), "white"), "provenance": {"engine": "t", "confidence": 1}}})

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 
-import cv2
 import numpy as np
 import vtracer
 
-from ..primitives.color import rgb_to_hex
+from ..primitives.color import flat_colours, rgb_to_hex
 from ..primitives.masks import dilate
 from ..primitives.paths import Knot, bounds, coverage
 from ..scene import ImageObject, Provenance, Shape
@@ -29,6 +28,8 @@ COLOR_SPREAD = 24.0
 """Largest distance (0-255, per channel) of a solid pixel from its colour for the graphic to be flat."""
 FLAT_SHARE = 0.97
 """Share of the solid pixels that must lie within :data:`COLOR_SPREAD` of one of the colours."""
+TIGHT_SPREAD, TIGHT_SHARE = 8.0, 0.8
+"""Flat paint sits on its colours: this share of the solid pixels lies within ``TIGHT_SPREAD`` of one."""
 MIN_FIDELITY = 0.9
 """Smallest :func:`trace_fidelity` of a trace that replaces its picture."""
 MAX_TRACE_SIDE = 1024
@@ -42,24 +43,21 @@ def palette(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The fewest flat colours (k x 3) explaining the solid pixels of ``rgba``, and each opaque pixel's
     colour index (HxW, -1 where transparent); None when no :data:`MAX_COLORS` colours do."""
     alpha = rgba[..., 3]
-    solid = rgba[alpha > 242][:, :3].astype(np.float32)
+    solid = rgba[alpha > 242][:, :3]
     if len(solid) < 16:
         return None
-    sample = solid[:: max(1, len(solid) // 5000)]
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
-    for k in range(1, MAX_COLORS + 1):
-        if len(sample) < k:
-            return None
-        cv2.setRNGSeed(k)  # the same picture gives the same colours
-        _, _, centres = cv2.kmeans(sample, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-        distance = np.abs(solid[:, None, :] - centres[None]).max(axis=2).min(axis=1)
-        if (distance <= COLOR_SPREAD).mean() >= FLAT_SHARE:
-            pixels = rgba[..., :3].astype(np.float32)
-            nearest = np.abs(pixels[:, :, None, :] - centres[None, None]).max(axis=3).argmin(axis=2)
-            order = np.argsort(-np.bincount(nearest[alpha > 127], minlength=k))  # most used first
-            ranks = np.argsort(order)[nearest]
-            return np.rint(centres[order]), np.where(alpha > 127, ranks, -1)
-    return None
+    centres = flat_colours(solid, MAX_COLORS, COLOR_SPREAD, FLAT_SHARE)
+    if centres is None:
+        return None
+    spread = np.abs(solid[:, None, :].astype(np.float32) - centres[None]).max(axis=2).min(axis=1)
+    if (spread <= TIGHT_SPREAD).mean() < TIGHT_SHARE:
+        return None  # shading (a gradient posterised into bands), not flat paint
+    k = len(centres)
+    pixels = rgba[..., :3].astype(np.float32)
+    nearest = np.abs(pixels[:, :, None, :] - centres[None, None]).max(axis=3).argmin(axis=2)
+    order = np.argsort(-np.bincount(nearest[alpha > 127], minlength=k))  # most used first
+    ranks = np.argsort(order)[nearest]
+    return np.rint(centres[order]), np.where(alpha > 127, ranks, -1)
 
 
 def _subpaths(svg: str, offset: tuple[float, float]) -> list[list[Knot]]:

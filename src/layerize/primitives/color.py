@@ -1,10 +1,11 @@
-"""Colours: ``#rrggbb`` strings to RGB triples and back, the distance between two colours, and the largest
-channel of each pixel."""
+"""Colours: ``#rrggbb`` strings to RGB triples and back, the distance between two colours, the largest
+channel of each pixel, and the few flat colours that explain a set of pixels."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -28,3 +29,21 @@ def channel_max(pixels: np.ndarray) -> np.ndarray:
     """The largest of the last axis' values per pixel: ``pixels.max(axis=-1)``, element-wise over the
     channels (numpy reduces a short last axis some 20 times slower)."""
     return np.maximum.reduce([pixels[..., i] for i in range(pixels.shape[-1])])
+
+
+def flat_colours(pixels: np.ndarray, max_colors: int, spread: float, share: float) -> np.ndarray | None:
+    """The fewest colours (k x 3, k <= ``max_colors``) such that ``share`` of ``pixels`` (N x 3) lie within
+    ``spread`` (per channel) of one of them, or None when no ``max_colors`` do. Seeded: the same pixels
+    give the same colours."""
+    pixels = pixels.astype(np.float32)
+    sample = pixels[:: max(1, len(pixels) // 5000)]
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    for k in range(1, max_colors + 1):
+        if len(sample) < k:
+            return None
+        cv2.setRNGSeed(k)
+        _, _, centres = cv2.kmeans(sample, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+        distance = np.abs(pixels[:, None, :] - centres[None]).max(axis=2).min(axis=1)
+        if (distance <= spread).mean() >= share:
+            return centres
+    return None
