@@ -9,11 +9,12 @@ import cv2
 import designs
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from layerize.config import Config, ObjectsConfig
 from layerize.objects import ObjectHint, segment
 from layerize.objects.base import guided_filter
-from layerize.objects.flat import similar_components
+from layerize.objects.flat import FlatSegmenter, similar_components
 from layerize.pipeline import analyze
 from layerize.primitives.color import channel_max
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock
@@ -196,3 +197,34 @@ def test_channel_max_is_the_largest_channel():
     for pixels in (rng.integers(-300, 300, (7, 9, 3)).astype(np.int16), rng.random((5, 4, 3), np.float32),
                    rng.integers(0, 256, (3, 6, 4)).astype(np.uint8)):
         assert np.array_equal(channel_max(pixels), pixels.max(axis=-1))
+
+
+def _mottled(size: tuple[int, int], seed: int) -> Image.Image:
+    """A painted backdrop: smooth blotches of many colours (as AI-generated posters have)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (size[1] // 40, size[0] // 40, 3), dtype=np.uint8)
+    return Image.fromarray(cv2.GaussianBlur(cv2.resize(small, size, interpolation=cv2.INTER_CUBIC), (0, 0), 8))
+
+
+ARROW = [(40, 130), (200, 130), (200, 110), (250, 145), (200, 180), (200, 160), (40, 160)]
+PIE = ((300, 60), (380, 140))
+
+
+def test_a_flat_polygon_on_a_painted_backdrop_is_a_shape_but_a_logo_piece_is_not() -> None:
+    page = _mottled((480, 320), 3)
+    big = page.resize((480 * 4, 320 * 4))
+    draw = ImageDraw.Draw(big)
+    draw.polygon([(x * 4, y * 4) for x, y in ARROW], fill=(26, 47, 99))
+    draw.rectangle((290 * 4, 50 * 4, 390 * 4, 150 * 4), fill=(255, 255, 255))  # a white tile holding a logo
+    (x0, y0), (x1, y1) = PIE
+    for start, color in ((0, (230, 60, 40)), (120, (40, 160, 90)), (240, (250, 190, 30))):
+        draw.pieslice((x0 * 4, y0 * 4, x1 * 4, y1 * 4), start, start + 120, fill=color)
+    image = np.asarray(big.resize((480, 320), Image.LANCZOS))
+    shapes = [n for n in FlatSegmenter().find(image, np.zeros((320, 480), bool), np.zeros((320, 480), bool))
+              if isinstance(n.node, Shape)]
+    arrow = max((f.node for f in shapes), key=lambda s: _iou(s.box, (40, 110, 250, 180)))
+    assert arrow.shape == "polygon" and _iou(arrow.box, (40, 110, 250, 180)) >= 0.9, arrow.box
+    assert abs(arrow.box.x1 - 250) <= 3 and abs(arrow.box.y0 - 110) <= 3, "the head keeps its sharp tips"
+    assert np.abs(_rgb(arrow.fill) - (26, 47, 99)).max() <= 8
+    pieces = [f.node for f in shapes if f.node.shape == "polygon" and _iou(f.node.box, (x0, y0, x1, y1)) > 0]
+    assert not pieces, "the slices of a three-colour logo are no polygons of their own"

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ..config import ObjectsConfig
-from ..primitives.color import channel_max
+from ..primitives.color import channel_max, flat_colours
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Box, Provenance, Shape
 from .base import Found, edge_strength, fill_holes, flat_components, page_label, to_box
@@ -29,6 +29,9 @@ LINE_ASPECT = 6.0
 """Length over width a bar needs to be a line."""
 MIN_SOLID = 0.8
 """Share of its min-area rectangle a thin region must fill to be a straight line (not a curve or a hook)."""
+PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE = 4, 24.0, 0.95
+"""A backdrop that so many flat colours explain (``PIECE_SHARE`` of it within ``PIECE_SPREAD``) is the rest
+of a flat graphic; one they do not explain is a texture."""
 MIN_CONTRAST = 16.0
 """Median edge strength around a region below which it is a soft patch of its surroundings, not a shape."""
 
@@ -122,8 +125,8 @@ class FlatSegmenter:
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
         if outline.fit < MIN_FIT and not (outline.fit >= lenient and self._on_one_colour(crop, outer)):
             return None
-        if outline.kind == "polygon" and not self._on_one_colour(crop, outer):
-            return None  # a free-form piece among other colours: part of an icon or logo, not a shape
+        if outline.kind == "polygon" and self._among_pieces(crop, outer):
+            return None  # a free-form piece among other flat colours: part of an icon or logo, not a shape
         bx0, by0, bx1, by1 = outline.box
         rounded = outline.kind == "rect" and outline.radius >= 1
         title = "Rounded rectangle" if rounded else outline.kind.capitalize()
@@ -135,12 +138,27 @@ class FlatSegmenter:
 
 
     @staticmethod
-    def _on_one_colour(crop: np.ndarray, region: np.ndarray) -> bool:
-        """Whether ``region`` sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
+    def _backdrop(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
+        """The pixels (N x 3) around ``region``, beyond its anti-aliased edge, of colours it does not have."""
         own = np.median(crop[region].astype(np.float32), axis=0)
         ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)  # beyond the anti-aliased edge
         ring &= channel_max(np.abs(crop.astype(np.float32) - own)) > 40  # tips the region does not reach
-        return bool(ring.any()) and float(crop[ring].astype(np.float32).std(axis=0).max()) <= 10
+        return crop[ring].astype(np.float32)
+
+    @classmethod
+    def _on_one_colour(cls, crop: np.ndarray, region: np.ndarray) -> bool:
+        """Whether ``region`` sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
+        backdrop = cls._backdrop(crop, region)
+        return len(backdrop) > 0 and float(backdrop.std(axis=0).max()) <= 10
+
+    @classmethod
+    def _among_pieces(cls, crop: np.ndarray, region: np.ndarray) -> bool:
+        """Whether ``region`` lies among a few other flat colours (a piece of an icon or logo), not on one
+        colour nor on a texture (a photo, a painted or mottled backdrop, where a flat shape is one)."""
+        backdrop = cls._backdrop(crop, region)
+        if len(backdrop) == 0 or float(backdrop.std(axis=0).max()) <= 10:
+            return len(backdrop) == 0
+        return flat_colours(backdrop, PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE) is not None
 
 
 def _line_ends(corners: np.ndarray) -> np.ndarray:

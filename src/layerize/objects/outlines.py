@@ -16,6 +16,10 @@ from ..scene import Gradient
 
 PRIMITIVE_FIT = 0.9
 """Fit (IoU) above which a region is a rectangle, ellipse or rounded rectangle rather than a polygon."""
+MAX_TIP = 8.0
+"""Farthest (px) a polygon vertex moves to where its edges meet (:func:`_sharpened`)."""
+SHORT_EDGE = 4.0
+"""Length (px) under which a polygon edge between two turns is a blunted tip, not an edge of its own."""
 SUPERSAMPLE = 4
 """Supersampling of the rasterised outlines that shapes are fitted with and photos are cut by."""
 
@@ -78,6 +82,48 @@ def _onto_edges(points: tuple[tuple[int, int], ...], box: tuple[float, float, fl
     return tuple((float(x), float(y)) for x, y in out)
 
 
+def _sharpened(points: tuple[tuple[int, int], ...], contour: np.ndarray,
+               box: tuple[float, float, float, float]) -> tuple[tuple[float, float], ...]:
+    """Polygon vertices (a subset of ``contour``, boundary pixel centres) moved to where lines fitted to
+    their edges meet, half a pixel out on the region's edge: a sharp tip (an arrow's head, a star's
+    point) whose anti-aliased end the flat region lost comes back, and an edge shorter than
+    :data:`SHORT_EDGE` (a blunted tip) gives way to the meeting of its neighbours. Where edges barely
+    turn, or meet far off, the vertices keep their places stretched onto the ``box`` (:func:`_onto_edges`)."""
+    track = contour[:, 0].astype(np.float64)
+    index = {tuple(p): i for i, p in enumerate(contour[:, 0].tolist())}
+    at = [index[p] for p in points]
+    n, centre = len(at), track.mean(axis=0)
+    lines = []
+    for k, start in enumerate(at):
+        end = at[(k + 1) % n]
+        run = track[np.arange(start, end + (len(track) if end <= start else 0) + 1) % len(track)]
+        trim = len(run) // 5  # the corners round off: fit the middle of the edge
+        run = run[trim:len(run) - trim] if len(run) - 2 * trim >= 3 else run
+        vx, vy, x0, y0 = (float(v) for v in cv2.fitLine(run.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+        normal = np.array([-vy, vx])
+        if normal @ (centre - (x0, y0)) > 0:
+            normal = -normal
+        length = float(np.hypot(*np.subtract(points[(k + 1) % n], points[k])))
+        lines.append((np.array([x0, y0]) + 0.5 + 0.5 * normal, np.array([vx, vy]), length))
+    kept = [k for k in range(n) if lines[k][2] >= SHORT_EDGE]
+    if len(kept) < 3:
+        kept = list(range(n))
+    fallback = _onto_edges(points, box)
+    result: list[tuple[float, float]] = []
+    for a, b in zip([kept[-1], *kept[:-1]], kept):
+        between = [(a + 1 + m) % n for m in range((b - a - 1) % n + 1)]  # the vertices from edge a to edge b
+        (p, d, _), (q, e, _) = lines[a], lines[b]
+        cross = d[0] * e[1] - d[1] * e[0]
+        if abs(cross) >= 0.1:  # the edges turn by 6 degrees or more
+            meet = p + d * ((q - p)[0] * e[1] - (q - p)[1] * e[0]) / cross
+            near = np.mean([points[m] for m in between], axis=0) + 0.5
+            if np.hypot(*(meet - near)) <= MAX_TIP:
+                result.append((float(meet[0]), float(meet[1])))
+                continue
+        result.extend(fallback[m] for m in between)
+    return tuple(result)
+
+
 def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Outline:
     """The outline that best matches the region ``filled`` (IoU over the ``care`` pixels).
 
@@ -103,10 +149,16 @@ def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Ou
         return best
     perimeter = cv2.arcLength(contour, True)
     polygons = {tuple(map(tuple, cv2.approxPolyDP(contour, eps, True)[:, 0])) for eps in (1.0, 0.01 * perimeter)}
-    candidates = [scored(Outline("polygon", box, points=_onto_edges(points, box)))
+    candidates = [scored(_polygon(_sharpened(points, contour, box)))
                   for points in sorted(polygons, key=len) if 3 <= len(points) <= 16]
     polygon = _simplest(candidates, 1 / 2) if candidates else best
     return polygon if polygon.fit > best.fit else best
+
+
+def _polygon(points: tuple[tuple[float, float], ...]) -> Outline:
+    """A polygon outline whose box is its points' extent."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return Outline("polygon", (min(xs), min(ys), max(xs), max(ys)), points=points)
 
 
 def fill_paint(image: np.ndarray, mask: np.ndarray) -> tuple[str, Gradient | None, float]:
