@@ -21,9 +21,10 @@ does not see. :func:`segment` runs them, adds the user's forced boxes, keeps
 one object where two segmenters found the same thing and one shape where a shape was found twice
 (:func:`~layerize.objects.borders.single_shapes`), drops flat patches of
 photos, makes what lies on a shape unexplained a decoration object (else it
-would vanish under the native shape), traces flat pictures (icons, logos) into
-path shapes where the trace redraws them faithfully (:mod:`.trace`), orders the nodes bottom to top (shapes,
-then objects, larger first) and returns the mask of pixels to erase from the
+would vanish under the native shape), orders the nodes bottom to top (shapes,
+then objects, larger first), joins the pieces of a line that something on it cuts
+(:mod:`.joins`), traces flat pictures (icons, logos) into path shapes in their
+place where the trace redraws them faithfully (:mod:`.trace`) and returns the mask of pixels to erase from the
 plate: every node's whole area, unless the config keeps them in the plate.
 """
 
@@ -43,6 +44,7 @@ from ..scene import ImageObject, Shape
 from ..timing import stage
 from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
 from .borders import box_iou, single_shapes
+from .joins import joined_lines
 from .trace import traced
 
 __all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
@@ -127,6 +129,7 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
     found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]
     found += _leftovers(image, text, found)
     found.sort(key=lambda f: (isinstance(f.node, ImageObject), -f.node.box.width * f.node.box.height))
+    found = joined_lines(found, text)
     if cfg.trace:  # after the sort: a traced picture's paths keep its place in the stack
         with stage("objects.trace"):
             found = traced(found)

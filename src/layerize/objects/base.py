@@ -122,6 +122,11 @@ def to_box(x0: float, y0: float, x1: float, y1: float) -> Box:
     return Box(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1))
 
 
+def points_box(points: np.ndarray, grow: float = 0.0) -> Box:
+    """The box around ``points`` (Nx2) grown by ``grow`` on every side."""
+    return to_box(points[:, 0].min() - grow, points[:, 1].min() - grow, points[:, 0].max() + grow,
+                  points[:, 1].max() + grow)
+
 
 def decontaminate(crop: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """``crop`` with the colour of partly covered pixels taken from the solid pixels nearby (no halo)."""

@@ -11,8 +11,8 @@ import numpy as np
 from ..config import ObjectsConfig
 from ..primitives.color import channel_max, flat_colours
 from ..primitives.masks import crop_window, dilate, place
-from ..scene import Box, Provenance, Shape
-from .base import Found, edge_strength, fill_holes, flat_components, page_label, to_box
+from ..scene import Provenance, Shape
+from .base import Found, edge_strength, fill_holes, flat_components, page_label, points_box, to_box
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
 from .outlines import fill_paint, fit_outline
 
@@ -97,7 +97,7 @@ class FlatSegmenter:
         if residual > MAX_RESIDUAL:
             return None
         ends = _line_ends(cv2.boxPoints(rect)) + np.array([offset[0] + 0.5, offset[1] + 0.5])
-        return Shape(id="", name="Line", shape="line", box=_points_box(ends, width / 2), stroke=color,
+        return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=color,
                      stroke_width=round(width, 2), points=[(float(x), float(y)) for x, y in ends],
                      provenance=Provenance(engine=self.name, confidence=1.0))
 
@@ -117,7 +117,7 @@ class FlatSegmenter:
         provenance = Provenance(engine=self.name, confidence=1.0)
         if thin + 1 <= MAX_LINE_WIDTH and long >= LINE_ASPECT * (thin + 1):
             ends = _line_ends(cv2.boxPoints(rect)) + np.array([ox + 0.5, oy + 0.5])
-            return Shape(id="", name="Line", shape="line", box=_points_box(ends, (thin + 1) / 2), stroke=fill,
+            return Shape(id="", name="Line", shape="line", box=points_box(ends, (thin + 1) / 2), stroke=fill,
                          stroke_width=float(thin + 1), points=[(float(x), float(y)) for x, y in ends],
                          provenance=provenance), filled
         outline = fit_outline(filled, contour, care)
@@ -166,12 +166,6 @@ def _line_ends(corners: np.ndarray) -> np.ndarray:
     edges = [(corners[i], corners[(i + 1) % 4]) for i in range(4)]
     short = sorted(edges, key=lambda e: float(np.hypot(*(e[1] - e[0]))))[:2]
     return np.array([(a + b) / 2 for a, b in short])
-
-
-def _points_box(points: np.ndarray, grow: float = 0.0) -> Box:
-    """The box around ``points`` (Nx2) grown by ``grow`` on every side."""
-    return to_box(points[:, 0].min() - grow, points[:, 1].min() - grow, points[:, 0].max() + grow,
-                points[:, 1].max() + grow)
 
 
 def _covered(shape: tuple[int, int], found: list[Found]) -> np.ndarray:
