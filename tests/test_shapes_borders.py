@@ -10,6 +10,7 @@ import designs
 import numpy as np
 import pytest
 from lxml import etree
+from PIL import Image, ImageDraw
 from pptx import Presentation
 from psd_tools import PSDImage
 
@@ -17,6 +18,7 @@ from layerize import export
 from layerize.config import ObjectsConfig
 from layerize.objects import segment
 from layerize.objects.borders import delta_e, doubled
+from layerize.objects.flat import FlatSegmenter
 from layerize.pipeline import analyze
 from layerize.primitives.color import rgb_to_hex
 from layerize.scene import Box, Scene, Shape
@@ -139,3 +141,19 @@ def test_psd_export_strokes_the_button(scene: Scene, tmp_path: Path) -> None:
     names = [layer.name for layer in PSDImage.open(tmp_path / "a.psd").descendants()]
     assert names.count(button.layer_name) == 1
     assert names.count(f"{button.layer_name} (stroke)") == 1
+
+
+@pytest.mark.parametrize("width", [2, 3, 4, 6, 8])
+@pytest.mark.parametrize("offset", [0.0, 0.5])
+def test_anti_aliased_rules_keep_their_width(width: int, offset: float) -> None:
+    """A rule drawn at 4x and averaged down (soft edges, as rendered designs have) comes back at its width:
+    the flat core plus the paint in its edge pixels."""
+    s, top = 4, 50 + offset
+    big = Image.new("RGB", (300 * s, 100 * s), (250, 248, 240))
+    ImageDraw.Draw(big).rectangle((20 * s, int(top * s), 280 * s - 1, int((top + width) * s) - 1), fill=(30, 90, 200))
+    image = np.asarray(big.resize((300, 100), Image.BOX))
+    free = np.zeros((100, 300), bool)
+    (line,) = [f.node for f in FlatSegmenter().find(image, free, free.copy())]
+    assert line.shape == "line" and abs(line.stroke_width - width) <= 0.25, line.stroke_width
+    assert abs(line.box.y0 - top) <= 0.5 and abs(line.box.y1 - (top + width)) <= 0.5
+    assert delta_e(line.stroke, "#1e5ac8") <= 3

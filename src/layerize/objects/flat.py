@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ..config import ObjectsConfig
-from ..primitives.color import channel_max, flat_colours
+from ..primitives.color import channel_max, flat_colours, hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Provenance, Shape
 from .base import Found, edge_strength, fill_holes, flat_components, page_label, points_box, to_box
@@ -32,6 +32,10 @@ MIN_SOLID = 0.8
 PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE = 4, 24.0, 0.95
 """A backdrop that so many flat colours explain (``PIECE_SHARE`` of it within ``PIECE_SPREAD``) is the rest
 of a flat graphic; one they do not explain is a texture."""
+AA_REACH = 2
+"""Pixels beside a bar's solid core where its anti-aliased edge may lie."""
+BACKDROP_SPREAD = 16.0
+"""Largest distance (0-255) of most (90 %) backdrop pixels from their median for the backdrop to be one colour."""
 MIN_CONTRAST = 16.0
 """Median edge strength around a region below which it is a soft patch of its surroundings, not a shape."""
 
@@ -76,17 +80,18 @@ class FlatSegmenter:
             x0, y0, x1, y1 = (int(v) for v in boxes[label])
             if areas[label] > MAX_LINE_WIDTH * math.hypot(x1 - x0, y1 - y0):
                 continue  # too much area for a thin bar: some flat region
-            window = crop_window((x0, y0, x1, y1), 1, blocked.shape)
+            window = crop_window((x0, y0, x1, y1), 2 * AA_REACH + 1, blocked.shape)  # room for its edges
             region = labels[window] == label
             if (dilate(region, 1) & blocked[window]).any():
                 continue  # touching text or an object: a stroke of it the masks missed, not a rule
-            line = self.line(image[window], region, (window[1].start, window[0].start))
+            line = self.line(image[window], region, ~blocked[window], (window[1].start, window[0].start))
             if line is not None and not _rim(image[window], region):
                 found.append(Found(line, place(blocked.shape, window, region), place(blocked.shape, window, region)))
         return found
 
-    def line(self, crop: np.ndarray, region: np.ndarray, offset: tuple[int, int]) -> Shape | None:
-        """A line shape for a thin ``region`` of a crop at ``offset``, its width measured across it, or None."""
+    def line(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray, offset: tuple[int, int]) -> Shape | None:
+        """A line shape for a thin ``region`` of a crop at ``offset``, its width measured across it with its
+        anti-aliased edges (:func:`_painted_width`), or None."""
         ys, xs = np.nonzero(region)
         rect = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
         long = max(rect[1]) + 1
@@ -96,6 +101,7 @@ class FlatSegmenter:
         color, _, residual = fill_paint(crop, region)
         if residual > MAX_RESIDUAL:
             return None
+        width = _painted_width(crop, region, care, color, width, long)
         ends = _line_ends(cv2.boxPoints(rect)) + np.array([offset[0] + 0.5, offset[1] + 0.5])
         return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=color,
                      stroke_width=round(width, 2), points=[(float(x), float(y)) for x, y in ends],
@@ -117,8 +123,9 @@ class FlatSegmenter:
         provenance = Provenance(engine=self.name, confidence=1.0)
         if thin + 1 <= MAX_LINE_WIDTH and long >= LINE_ASPECT * (thin + 1):
             ends = _line_ends(cv2.boxPoints(rect)) + np.array([ox + 0.5, oy + 0.5])
-            return Shape(id="", name="Line", shape="line", box=points_box(ends, (thin + 1) / 2), stroke=fill,
-                         stroke_width=float(thin + 1), points=[(float(x), float(y)) for x, y in ends],
+            width = _painted_width(crop, filled, care, fill, thin + 1, long + 1)
+            return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=fill,
+                         stroke_width=width, points=[(float(x), float(y)) for x, y in ends],
                          provenance=provenance), filled
         outline = fit_outline(filled, contour, care)
         # a small shape alone on a backdrop may miss by half a pixel along its outline, whatever the IoU says
@@ -159,6 +166,26 @@ class FlatSegmenter:
         if len(backdrop) == 0 or float(backdrop.std(axis=0).max()) <= 10:
             return len(backdrop) == 0
         return flat_colours(backdrop, PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE) is not None
+
+
+def _painted_width(crop: np.ndarray, line: np.ndarray, care: np.ndarray, fill: str, solid: float,
+                   length: float) -> float:
+    """The width of a bar whose ``solid`` pixels are ``line``: those plus the share of the line's paint in
+    each anti-aliased pixel beside them, against a one-colour backdrop. ``solid`` where the backdrop is no
+    one colour or something else lies beside the bar."""
+    band = dilate(line, AA_REACH, disc=True)
+    ring = dilate(line, 2 * AA_REACH, disc=True) & ~band
+    if not ring.any() or (~care[band]).any():
+        return float(solid)
+    backdrop = crop[ring].astype(np.float32)
+    paper = np.median(backdrop, axis=0)
+    if float(np.percentile(channel_max(np.abs(backdrop - paper)), 90)) > BACKDROP_SPREAD:
+        return float(solid)
+    span = np.array(hex_to_rgb(fill), np.float32) - paper
+    if float(np.abs(span).max()) < BORDER_CONTRAST:
+        return float(solid)
+    share = np.clip((crop[band & ~line].astype(np.float32) - paper) @ span / float(span @ span), 0, 1)
+    return round(min(solid + float(share.sum()) / length, solid + 2 * AA_REACH), 2)
 
 
 def _line_ends(corners: np.ndarray) -> np.ndarray:
