@@ -7,7 +7,7 @@ import designs
 import numpy as np
 import pytest
 from lxml import etree
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from layerize.config import ObjectsConfig
 from layerize.objects import segment
@@ -98,6 +98,16 @@ def test_a_shaded_ball_stays_a_picture() -> None:
     inside = ((xx - 40) / 38) ** 2 + ((yy - 30) / 28) ** 2 <= 1
     ball = Image.fromarray(np.dstack([rgb, np.where(inside, 255, 0).astype(np.uint8)]), "RGBA")
     assert trace_object(_found(ball)) is None
+
+
+def test_a_small_anti_aliased_glyph_stays_a_picture() -> None:
+    """A dark digit on a red dot, 20 px: its anti-aliased edge is a band of blended colours, which traced
+    paths would stack as rings of their own."""
+    dot = Image.new("RGBA", (24, 24), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(dot)
+    draw.ellipse((0, 0, 23, 23), fill=ORANGE + (255,))
+    draw.text((12, 12), "2", fill=(20, 33, 28, 255), anchor="mm", font=ImageFont.load_default(18))
+    assert trace_object(_found(dot)) is None
 
 
 def test_paths_reach_every_export_with_their_holes(paths: list[Shape], tmp_path) -> None:

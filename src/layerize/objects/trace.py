@@ -21,6 +21,7 @@ from ..primitives.masks import dilate
 from ..primitives.paths import Knot, bounds, coverage
 from ..scene import ImageObject, Provenance, Shape
 from .base import HINT_ENGINE, Found, to_box
+from .borders import blend_distance
 
 MAX_COLORS = 4
 """Most flat colours a traced graphic may have."""
@@ -30,6 +31,8 @@ FLAT_SHARE = 0.97
 """Share of the solid pixels that must lie within :data:`COLOR_SPREAD` of one of the colours."""
 TIGHT_SPREAD, TIGHT_SHARE = 8.0, 0.8
 """Flat paint sits on its colours: this share of the solid pixels lies within ``TIGHT_SPREAD`` of one."""
+EDGE_CORE = 0.1
+"""Largest share of a colour's pixels with all 8 neighbours of that colour for it to be a mere edge."""
 MIN_FIDELITY = 0.9
 """Smallest :func:`trace_fidelity` of a trace that replaces its picture."""
 MAX_TRACE_SIDE = 1024
@@ -57,7 +60,22 @@ def palette(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     nearest = np.abs(pixels[:, :, None, :] - centres[None, None]).max(axis=3).argmin(axis=2)
     order = np.argsort(-np.bincount(nearest[alpha > 127], minlength=k))  # most used first
     ranks = np.argsort(order)[nearest]
-    return np.rint(centres[order]), np.where(alpha > 127, ranks, -1)
+    index = np.where(alpha > 127, ranks, -1)
+    colors = np.rint(centres[order])
+    if any(_edge_band(colors, index, c) for c in range(k)):
+        return None  # a colour that only rims the others: anti-aliasing, drawn as a band of its own
+    return colors, index
+
+
+def _edge_band(colors: np.ndarray, index: np.ndarray, c: int) -> bool:
+    """Whether colour ``c`` is a blend of two others whose pixels are all edge (none has its 3x3 in it)."""
+    own = index == c
+    core = ~dilate(~own, 1)
+    if core.sum() > EDGE_CORE * own.sum():
+        return False
+    others = [o for o in range(len(colors)) if o != c]
+    return any(blend_distance(colors[c], colors[a], colors[b]) <= TIGHT_SPREAD
+               for i, a in enumerate(others) for b in others[i + 1:])
 
 
 def _subpaths(svg: str, offset: tuple[float, float]) -> list[list[Knot]]:
