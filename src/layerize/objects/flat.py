@@ -14,6 +14,7 @@ from ..primitives.masks import crop_window, dilate, place
 from ..scene import Provenance, Shape
 from .base import Found, edge_strength, fill_holes, flat_components, page_label, points_box, to_box
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
+from .holes import holed_shape, page_holes, without_page_patches
 from .outlines import fill_paint, fit_outline
 
 MIN_FIT = 0.9
@@ -53,6 +54,8 @@ class FlatSegmenter:
     def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
         count, labels, stats = flat_components(image, text | taken, self.threshold)
         page = page_label(count, stats, text.size)
+        paper = np.median(image[::4, ::4][labels[::4, ::4] == page], axis=0) if page else None
+        holes = np.zeros(text.shape, bool)  # where the page shows through holed paths
         found = []
         for label in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= self.min_area):
             x, y, w, h = (int(v) for v in stats[label, :4])
@@ -60,12 +63,14 @@ class FlatSegmenter:
                 continue
             window = crop_window((x, y, x + w, y + h), 6, text.shape)  # with its edge band and what lies around
             region = labels[window] == label
-            result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start))
+            result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper)
             if result is not None:
                 shape, filled = result
+                if shape.shape == "path":
+                    holes |= place(text.shape, window, fill_holes(filled)[0] & ~filled)
                 found.append(Found(shape, place(text.shape, window, dilate(region, 1, disc=True) & filled),
                                    place(text.shape, window, filled)))
-        found = merge_borders(image, text, found)
+        found = merge_borders(image, text, without_page_patches(found, holes, paper) if paper is not None else found)
         return found + self.thin_lines(image, text | taken, _covered(text.shape, found))
 
     def thin_lines(self, image: np.ndarray, blocked: np.ndarray, covered: np.ndarray) -> list[Found]:
@@ -107,9 +112,10 @@ class FlatSegmenter:
                      stroke_width=round(width, 2), points=[(float(x), float(y)) for x, y in ends],
                      provenance=Provenance(engine=self.name, confidence=1.0))
 
-    def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray,
-               offset: tuple[int, int]) -> tuple[Shape, np.ndarray] | None:
-        """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None."""
+    def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray, offset: tuple[int, int],
+              page: np.ndarray | None = None) -> tuple[Shape, np.ndarray] | None:
+        """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None. Where the
+        ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`)."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = fill_holes(region)
         band = dilate(outer, 2, disc=True) & ~outer
@@ -127,6 +133,10 @@ class FlatSegmenter:
             return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=fill,
                          stroke_width=width, points=[(float(x), float(y)) for x, y in ends],
                          provenance=provenance), filled
+        if page is not None and gradient is None and (holes := page_holes(crop, region, care, page, 16)).any():
+            path = holed_shape(region, holes, fill, offset, self.name)
+            if path is not None:
+                return path, filled & ~holes
         outline = fit_outline(filled, contour, care)
         # a small shape alone on a backdrop may miss by half a pixel along its outline, whatever the IoU says
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
