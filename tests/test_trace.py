@@ -6,6 +6,7 @@ from __future__ import annotations
 import designs
 import numpy as np
 import pytest
+from conftest import text_block
 from lxml import etree
 from PIL import Image, ImageDraw, ImageFont
 
@@ -18,6 +19,7 @@ from layerize.primitives.color import hex_to_rgb
 from layerize.primitives.masks import dilate
 from layerize.primitives.paths import coverage, depths
 from layerize.scene import Box, ImageObject, Provenance, Scene, Shape, TextBlock
+from layerize.text import is_graphic
 
 SVG = "{http://www.w3.org/2000/svg}"
 TEAL, ORANGE = (30, 120, 200), (240, 80, 40)
@@ -177,3 +179,19 @@ def test_a_traced_logo_stays_above_the_photo_it_lies_on() -> None:
     untraced = segment(image, np.zeros((200, 300), bool), ObjectsConfig(trace=False),
                        segmenters=[_PhotoAndLogo(image, alpha)])
     assert [n.label for n in untraced.nodes] == ["photo", "icon"]  # [objects] trace = false keeps the picture
+
+
+@pytest.mark.parametrize("text, size, fidelity, confidence, graphic", [
+    ("O", 186.0, 0.64, 0.60, True),   # a navy disc OCR was unsure of: its "O" render is mediocre
+    ("0", 120.0, 0.40, 0.99, True),   # a mug: whatever OCR says, the render explains its ink poorly
+    ("2", 63.0, 0.68, 0.9999, False),  # a large digit OCR is sure of
+    ("O", 186.0, 0.90, 0.50, False),  # a letter that renders well
+    ("O", 30.0, 0.40, 0.50, False),   # small characters are left to the text stage
+    ("OK", 120.0, 0.40, 0.50, False),  # more than one character
+])
+def test_which_lone_characters_are_graphics(text: str, size: float, fidelity: float, confidence: float,
+                                            graphic: bool) -> None:
+    block = text_block("t", [text], 100, 300, size=size)
+    block = block.model_copy(update={"fidelity": fidelity,
+                                     "provenance": Provenance(engine="rapidocr", confidence=confidence)})
+    assert is_graphic(block) is graphic

@@ -63,10 +63,16 @@ GRAPHIC_MIN_PX = 40.0
 """Smallest em size at which a lone character that fits poorly is taken for a graphic."""
 GRAPHIC_MAX_FIDELITY = 0.55
 """Fidelity below which such a character is a graphic (an icon OCR read as a letter), left to the objects."""
+GRAPHIC_UNSURE = (0.7, 0.8)
+"""OCR confidence and fidelity below both of which such a character is a graphic too (a disc read as "O")."""
 
 
 def is_graphic(block: TextBlock) -> bool:
-    """Whether ``block`` is an icon or logo that OCR read as one large character (a mug as "0", a star
-    badge as "☆"): its render explains its ink poorly. The objects stage then finds it as a graphic."""
-    return (len(block.text.strip()) == 1 and block.style.size_px >= GRAPHIC_MIN_PX
-            and block.fidelity is not None and block.fidelity < GRAPHIC_MAX_FIDELITY)
+    """Whether ``block`` is an icon or shape that OCR read as one large character (a mug as "0", a star
+    badge as "☆", a disc as "O"): its render explains its ink poorly, or OCR was unsure and the render
+    mediocre. The objects stage then finds it as a graphic."""
+    if len(block.text.strip()) != 1 or block.style.size_px < GRAPHIC_MIN_PX or block.fidelity is None:
+        return False
+    unsure_ocr, unsure_fit = GRAPHIC_UNSURE
+    return block.fidelity < GRAPHIC_MAX_FIDELITY or (
+        block.provenance.confidence < unsure_ocr and block.fidelity < unsure_fit)
