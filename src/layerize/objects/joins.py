@@ -9,7 +9,7 @@ from itertools import combinations
 import numpy as np
 
 from ..primitives.masks import crop_window
-from ..scene import Shape
+from ..scene import ImageObject, Shape
 from .base import Found, points_box
 from .borders import delta_e
 
@@ -21,6 +21,8 @@ MAX_OFFSET = 1.5
 """Farthest (px) the ends of one piece may lie off the other's centre line."""
 MIN_HIDDEN = 0.9
 """Share of the gap between two pieces that other nodes or text must cover."""
+HOLDS = 0.05
+"""Share of a line's visible pixels a node's area must hold to lie under the line."""
 REACH = 2
 """Pixels around a point of a gap that count as covering it."""
 
@@ -66,9 +68,10 @@ def _samples(gap: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
     return points[:, 0], points[:, 1]
 
 
-def _near(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The pixels (rows, cols: K x N) within :data:`REACH` of each of N points, clipped to ``shape``."""
-    offsets = np.arange(-REACH, REACH + 1)
+def _near(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int],
+          reach: int = REACH) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels (rows, cols: K x N) within ``reach`` of each of N points, clipped to ``shape``."""
+    offsets = np.arange(-reach, reach + 1)
     dy, dx = (a.ravel() for a in np.meshgrid(offsets, offsets, indexing="ij"))
     rows = np.clip(np.floor(ys).astype(int)[None] + dy[:, None], 0, shape[0] - 1)
     cols = np.clip(np.floor(xs).astype(int)[None] + dx[:, None], 0, shape[1] - 1)
@@ -98,22 +101,34 @@ def _joined(a: Found, b: Found) -> Found:
     return Found(node, a.mask | b.mask, a.area | b.area)
 
 
-def _insert(found: list[Found], line: Found, at: int) -> list[Found]:
-    """``found`` with ``line`` at ``at``, or lower: right under the lowest node drawn over it (one near its
-    run, a gap or just past an end, that does not hold the pieces that show), yet over every node that
-    does hold them (a card the line lies on)."""
+def _alike(a: Shape | ImageObject, b: Shape | ImageObject) -> bool:
+    """Whether two nodes are of one kind and size (within a fifth): repeated marks along a line."""
+    same = (isinstance(a, Shape) and isinstance(b, Shape) and a.shape == b.shape) or (
+        isinstance(a, ImageObject) and isinstance(b, ImageObject))
+    return same and all(abs(u - v) <= 0.2 * max(u, v) for u, v in ((a.box.width, b.box.width),
+                                                                    (a.box.height, b.box.height)))
+
+
+def _insert(found: list[Found], line: Found, at: int, gap_covers: list[int]) -> list[Found]:
+    """``found`` with ``line`` at ``at``, or lower: right under the lowest node drawn over it, yet over every
+    node that holds some of its visible pixels (a card the line lies on). Drawn over it: a node that covers
+    a gap (the ``gap_covers``), or the line's course just past an end and is like one of those (the end
+    dots of a timeline); a shape that merely begins where the line ends may lie under it."""
     node = line.node
     assert isinstance(node, Shape)
     ends = _ends(node)
-    along = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
-    run = _near(*_samples(ends + np.outer([-REACH - 2, REACH + 2], along), max(node.stroke_width, 1.0)),
-                line.mask.shape)
+    outward = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
+    width = max(node.stroke_width, 1.0)
+    tips = [_near(*_samples(np.array([end + step, end + (REACH + 2) * step]), width), line.mask.shape, reach=0)
+            for end, step in ((ends[0], -outward), (ends[1], outward))]
     box = node.box
     window = crop_window((int(box.x0), int(box.y0), int(math.ceil(box.x1)), int(math.ceil(box.y1))), REACH + 3,
                          line.mask.shape)
     shows = line.mask[window]
-    holds = [k for k, f in enumerate(found) if (f.area[window] & shows).sum() >= 0.5 * shows.sum()]
-    over = [k for k, f in enumerate(found) if k not in holds and _under(f.area, run).any()]
+    holds = [k for k, f in enumerate(found) if (f.area[window] & shows).sum() >= HOLDS * shows.sum()]
+    over = [k for k, f in enumerate(found) if k not in holds
+            and (k in gap_covers or (any(f.area[tip].mean() >= 0.5 for tip in tips)
+                                     and any(_alike(f.node, found[c].node) for c in gap_covers)))]
     at = max([min([at, *over]), *(k + 1 for k in holds)])
     return [*found[:at], line, *found[at:]]
 
@@ -131,10 +146,13 @@ def joined_lines(found: list[Found], text: np.ndarray) -> list[Found]:
             continue
         near = _near(*_samples(gap, max(a.stroke_width, 1.0)), text.shape)
         hidden = _under(text, near)
-        for k, f in enumerate(found):
-            if k not in (i, j):
-                hidden |= _under(f.area, near)
+        rest = [f for k, f in enumerate(found) if k not in (i, j)]
+        covers = []
+        for k, f in enumerate(rest):
+            if (under := _under(f.area, near)).any():
+                covers.append(k)
+                hidden |= under
         if hidden.mean() >= MIN_HIDDEN:
-            rest = [f for k, f in enumerate(found) if k not in (i, j)]
-            return joined_lines(_insert(rest, _joined(found[i], found[j]), i), text)  # join the next piece too
+            joined = _insert(rest, _joined(found[i], found[j]), i, covers)
+            return joined_lines(joined, text)  # and the next piece, if any
     return found
