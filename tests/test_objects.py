@@ -228,3 +228,20 @@ def test_a_flat_polygon_on_a_painted_backdrop_is_a_shape_but_a_logo_piece_is_not
     assert np.abs(_rgb(arrow.fill) - (26, 47, 99)).max() <= 8
     pieces = [f.node for f in shapes if f.node.shape == "polygon" and _iou(f.node.box, (x0, y0, x1, y1)) > 0]
     assert not pieces, "the slices of a three-colour logo are no polygons of their own"
+
+
+def test_an_arrow_across_columns_and_cut_by_its_label_is_one_polygon() -> None:
+    """A slide's block arrow from one coloured column over the page into the next, its label covering the
+    whole height of its body: one polygon, not two pieces left out as graphics."""
+    page = Image.new("RGB", (1000, 600), (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((60, 60, 340, 560), fill=(194, 175, 213))
+    draw.rectangle((480, 60, 760, 560), fill=(238, 216, 159))
+    arrow = [(200, 250), (560, 250), (560, 210), (660, 285), (560, 360), (560, 320), (200, 320)]
+    draw.polygon(arrow, fill=(124, 166, 85))
+    text = np.zeros((600, 1000), bool)
+    text[245:326, 330:470] = True  # the label, across the body
+    shapes = [n for n in segment(np.asarray(page), text, ObjectsConfig()).nodes if isinstance(n, Shape)]
+    green = [s for s in shapes if s.fill and np.abs(_rgb(s.fill) - (124, 166, 85)).max() <= 8]
+    assert len(green) == 1, [(s.shape, s.box) for s in green]
+    assert green[0].shape == "polygon" and _iou(green[0].box, (200, 210, 661, 361)) >= 0.95, green[0].box

@@ -10,9 +10,11 @@ import numpy as np
 from PIL import Image
 
 from ..primitives.color import channel_max
-from ..primitives.masks import dilate
+from ..primitives.masks import crop_window, dilate
 from ..scene import Box, ImageObject, Provenance, Shape
 
+SAME_COLOR = 10.0
+"""Largest difference (0-255, per channel) of the mean colours of two flat regions of one colour."""
 MAX_COVER = 0.6
 """Largest share of the canvas an object's box may cover (beyond it, it is the background)."""
 HINT_ENGINE = "user"
@@ -92,6 +94,49 @@ def flat_components(image: np.ndarray, text: np.ndarray, threshold: float) -> tu
     """Connected flat regions (no edge above ``threshold``, no text): count, labels and stats."""
     flat = (edge_strength(image) <= threshold) & ~text
     return cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)[:3]
+
+
+def joined_across_text(image: np.ndarray, text: np.ndarray, labels: np.ndarray,
+                       stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``labels`` and ``stats`` with the flat regions of one colour that only text parts (the words on a
+    button or an arrow, cutting it in pieces) as one region: labelled by the lowest of theirs, stats summed."""
+    count = len(stats)
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1).astype(np.float64)
+    flat = labels.ravel()
+    colors = np.stack([np.bincount(flat, weights=image[..., c].ravel().astype(np.float64), minlength=count) / area
+                       for c in range(3)], axis=1)
+    parent = np.arange(count)
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    n, words, boxes, _ = cv2.connectedComponentsWithStats(text.astype(np.uint8), connectivity=8)
+    for word in range(1, n):
+        x, y, w, h = (int(v) for v in boxes[word, :4])
+        window = crop_window((x, y, x + w, y + h), 3, text.shape)
+        own = words[window] == word
+        touching = [int(v) for v in np.unique(labels[window][dilate(own, 2) & ~own]) if v != 0]
+        for i, a in enumerate(touching):
+            for b in touching[i + 1:]:
+                if np.abs(colors[a] - colors[b]).max() <= SAME_COLOR:
+                    ra, rb = root(a), root(b)
+                    parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([root(a) for a in range(count)])
+    if (roots == np.arange(count)).all():
+        return labels, stats
+    joined = stats.copy()
+    for a in np.flatnonzero(roots != np.arange(count)):
+        r = roots[a]
+        x0 = min(joined[r, 0], stats[a, 0])
+        y0 = min(joined[r, 1], stats[a, 1])
+        x1 = max(joined[r, 0] + joined[r, 2], stats[a, 0] + stats[a, 2])
+        y1 = max(joined[r, 1] + joined[r, 3], stats[a, 1] + stats[a, 3])
+        joined[r, :4] = (x0, y0, x1 - x0, y1 - y0)
+        joined[r, cv2.CC_STAT_AREA] += stats[a, cv2.CC_STAT_AREA]
+        joined[a, cv2.CC_STAT_AREA] = 0
+    return roots[labels], joined
 
 
 def page_label(count: int, stats: np.ndarray, size: int) -> int:

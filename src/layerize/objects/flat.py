@@ -12,7 +12,16 @@ from ..config import ObjectsConfig
 from ..primitives.color import channel_max, flat_colours, hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Provenance, Shape
-from .base import Found, edge_strength, fill_holes, flat_components, page_label, points_box, to_box
+from .base import (
+    Found,
+    edge_strength,
+    fill_holes,
+    flat_components,
+    joined_across_text,
+    page_label,
+    points_box,
+    to_box,
+)
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
 from .holes import holed_shape, page_holes, without_page_patches
 from .outlines import fill_paint, fit_outline
@@ -53,6 +62,7 @@ class FlatSegmenter:
 
     def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
         count, labels, stats = flat_components(image, text | taken, self.threshold)
+        labels, stats = joined_across_text(image, text, labels, stats)
         page = page_label(count, stats, text.size)
         paper = np.median(image[::4, ::4][labels[::4, ::4] == page], axis=0) if page else None
         holes = np.zeros(text.shape, bool)  # where the page shows through holed paths
@@ -63,7 +73,8 @@ class FlatSegmenter:
                 continue
             window = crop_window((x, y, x + w, y + h), 6, text.shape)  # with its edge band and what lies around
             region = labels[window] == label
-            result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper)
+            result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper,
+                                _on_backdrops(labels[window], stats, label, region))
             if result is not None:
                 shape, filled = result
                 if shape.shape == "path":
@@ -113,16 +124,17 @@ class FlatSegmenter:
                      provenance=Provenance(engine=self.name, confidence=1.0))
 
     def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray, offset: tuple[int, int],
-              page: np.ndarray | None = None) -> tuple[Shape, np.ndarray] | None:
+              page: np.ndarray | None = None, on_backdrops: bool = False) -> tuple[Shape, np.ndarray] | None:
         """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None. Where the
-        ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`)."""
+        ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`). A free-form
+        region among other flat colours is a piece of a graphic, unless it lies ``on_backdrops`` only."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = fill_holes(region)
         band = dilate(outer, 2, disc=True) & ~outer
         if (residual > MAX_RESIDUAL or np.median(edge_strength(crop)[band]) < MIN_CONTRAST
                 or (~care[band]).mean() > 0.5):  # a glyph's counter, not a shape
             return None
-        filled, contour = fill_holes(dilate(region, 1, disc=True))
+        filled, contour = fill_holes(dilate(_bridged(region, care), 1, disc=True))
         rect = cv2.minAreaRect(contour)
         thin, long = sorted(rect[1])
         ox, oy = offset
@@ -142,7 +154,7 @@ class FlatSegmenter:
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
         if outline.fit < MIN_FIT and not (outline.fit >= lenient and self._on_one_colour(crop, outer)):
             return None
-        if outline.kind == "polygon" and self._among_pieces(crop, outer):
+        if outline.kind == "polygon" and not on_backdrops and self._among_pieces(crop, outer):
             return None  # a free-form piece among other flat colours: part of an icon or logo, not a shape
         bx0, by0, bx1, by1 = outline.box
         rounded = outline.kind == "rect" and outline.radius >= 1
@@ -196,6 +208,33 @@ def _painted_width(crop: np.ndarray, line: np.ndarray, care: np.ndarray, fill: s
         return float(solid)
     share = np.clip((crop[band & ~line].astype(np.float32) - paper) @ span / float(span @ span), 0, 1)
     return round(min(solid + float(share.sum()) / length, solid + 2 * AA_REACH), 2)
+
+
+def _bridged(region: np.ndarray, care: np.ndarray) -> np.ndarray:
+    """``region`` with each run of text pixels (not ``care``) that has the region on both its ends, in a
+    row or a column, filled in: a shape that its label cuts in two is one again."""
+    if cv2.connectedComponents(region.astype(np.uint8), connectivity=8)[0] <= 2:
+        return region
+    result = region.copy()
+    for grid, out in ((region, result), (region.T, result.T)):
+        blocked = ~(care if grid is region else care.T)
+        for row in np.flatnonzero(blocked.any(axis=1)):
+            edges = np.diff(np.concatenate([[0], blocked[row].astype(np.int8), [0]]))
+            for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+                if start > 0 and stop < grid.shape[1] and grid[row, start - 1] and grid[row, stop]:
+                    out[row, start:stop] = True
+    return result
+
+
+def _on_backdrops(labels: np.ndarray, stats: np.ndarray, label: int, region: np.ndarray) -> bool:
+    """Whether the flat regions around ``region`` (``label`` in a crop of the ``labels``) are mostly (80 % of
+    the ring around it) at least twice its size: backdrops it lies on (columns, panels, the page: an arrow
+    across them), not the pieces of a graphic around it."""
+    ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)
+    around = labels[ring]
+    around = around[(around != 0) & (around != label)]
+    area = stats[:, cv2.CC_STAT_AREA]
+    return len(around) > 0 and float((area[around] >= 2 * area[label]).mean()) >= 0.8
 
 
 def _line_ends(corners: np.ndarray) -> np.ndarray:
