@@ -245,3 +245,16 @@ def test_an_arrow_across_columns_and_cut_by_its_label_is_one_polygon() -> None:
     green = [s for s in shapes if s.fill and np.abs(_rgb(s.fill) - (124, 166, 85)).max() <= 8]
     assert len(green) == 1, [(s.shape, s.box) for s in green]
     assert green[0].shape == "polygon" and _iou(green[0].box, (200, 210, 661, 361)) >= 0.95, green[0].box
+
+
+def test_a_mark_on_a_card_on_a_panel_is_one_decoration() -> None:
+    """A textured mark no segmenter explains, on a card that lies on a panel: one decoration, not one per
+    shape under it (traced, the two would be doubled shapes)."""
+    page = Image.new("RGB", (1000, 800), (250, 250, 250))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((100, 100, 600, 500), fill=(200, 60, 60))
+    draw.rounded_rectangle((200, 200, 500, 400), radius=20, fill=(60, 120, 200))
+    rng = np.random.default_rng(0)
+    page.paste(Image.fromarray(rng.integers(0, 255, (30, 30, 3), dtype=np.uint8)), (330, 280))
+    result = segment(np.asarray(page), np.zeros((800, 1000), bool), ObjectsConfig(trace=False))
+    assert [n.label for n in result.nodes if isinstance(n, ImageObject)] == ["decoration"]

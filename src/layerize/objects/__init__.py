@@ -61,7 +61,8 @@ def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:
 
 
 def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[Found]:
-    """Decorations: what lies on a shape but no node explains (it would vanish under the native shape)."""
+    """Decorations: what lies on a shape but no node explains (it would vanish under the native shape), once
+    where it lies on two."""
     shown = text.copy()
     for f in found:
         shown |= f.mask
@@ -82,6 +83,7 @@ def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[
         alpha = place(text.shape, window, dilate(rest, 1, disc=True).astype(np.float32))
         if (left := cut_out(image, alpha, "decoration", "flat", 0.5)) is not None:
             result.append(left)
+            shown[window] |= dilate(rest, 3, disc=True)  # a shape under this one finds it explained
     return result
 
 
