@@ -258,3 +258,4 @@ def test_a_mark_on_a_card_on_a_panel_is_one_decoration() -> None:
     page.paste(Image.fromarray(rng.integers(0, 255, (30, 30, 3), dtype=np.uint8)), (330, 280))
     result = segment(np.asarray(page), np.zeros((800, 1000), bool), ObjectsConfig(trace=False))
     assert [n.label for n in result.nodes if isinstance(n, ImageObject)] == ["decoration"]
+

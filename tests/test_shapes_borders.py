@@ -157,3 +157,16 @@ def test_anti_aliased_rules_keep_their_width(width: int, offset: float) -> None:
     assert line.shape == "line" and abs(line.stroke_width - width) <= 0.25, line.stroke_width
     assert abs(line.box.y0 - top) <= 0.5 and abs(line.box.y1 - (top + width)) <= 0.5
     assert delta_e(line.stroke, "#1e5ac8") <= 3
+
+
+def test_the_page_between_bars_is_no_border() -> None:
+    """Bars of a chart with the white page between them: bars without a white stroke each."""
+    page = Image.new("RGB", (600, 500), (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    for k in range(8):
+        draw.rectangle((40, 40 + 30 * k, 300 + 20 * k, 40 + 30 * k + 24), fill=(103, 81, 147))
+        draw.rectangle((301 + 20 * k, 40 + 30 * k, 560, 40 + 30 * k + 24), fill=(202, 136, 97))
+    shapes = [n for n in segment(np.asarray(page), np.zeros((500, 600), bool), ObjectsConfig()).nodes
+              if isinstance(n, Shape)]
+    assert len(shapes) == 16 and all(s.shape == "rect" and s.stroke is None for s in shapes), \
+        [(s.shape, s.stroke, s.stroke_width) for s in shapes]

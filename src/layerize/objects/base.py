@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from ..primitives.color import channel_max
-from ..primitives.masks import crop_window, dilate
+from ..primitives.masks import dilate
 from ..scene import Box, ImageObject, Provenance, Shape
 
 SAME_COLOR = 10.0
@@ -99,7 +99,8 @@ def flat_components(image: np.ndarray, text: np.ndarray, threshold: float) -> tu
 def joined_across_text(image: np.ndarray, text: np.ndarray, labels: np.ndarray,
                        stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``labels`` and ``stats`` with the flat regions of one colour that only text parts (the words on a
-    button or an arrow, cutting it in pieces) as one region: labelled by the lowest of theirs, stats summed."""
+    button or an arrow, cutting it in pieces: one piece before them, one after) as one region, labelled by
+    the lowest of theirs, stats summed. Regions above and below a text (bars of a chart) stay apart."""
     count = len(stats)
     area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1).astype(np.float64)
     flat = labels.ravel()
@@ -113,13 +114,14 @@ def joined_across_text(image: np.ndarray, text: np.ndarray, labels: np.ndarray,
         return a
 
     n, words, boxes, _ = cv2.connectedComponentsWithStats(text.astype(np.uint8), connectivity=8)
+    width = text.shape[1]
     for word in range(1, n):
         x, y, w, h = (int(v) for v in boxes[word, :4])
-        window = crop_window((x, y, x + w, y + h), 3, text.shape)
-        own = words[window] == word
-        touching = [int(v) for v in np.unique(labels[window][dilate(own, 2) & ~own]) if v != 0]
-        for i, a in enumerate(touching):
-            for b in touching[i + 1:]:
+        rows = slice(y + h // 3, y + h - h // 3)  # its middle: not a bar above or below it
+        left = {int(v) for v in np.unique(labels[rows, max(0, x - 3):x]) if v != 0}
+        right = {int(v) for v in np.unique(labels[rows, x + w:min(width, x + w + 3)]) if v != 0}
+        for a in left:  # a shape the words cut across: a piece before them, a piece after
+            for b in right - {a}:
                 if np.abs(colors[a] - colors[b]).max() <= SAME_COLOR:
                     ra, rb = root(a), root(b)
                     parent[max(ra, rb)] = min(ra, rb)

@@ -19,6 +19,8 @@ MAX_BORDER = 8
 BORDER_CONTRAST = 24.0
 """Colour step (0-255, largest channel) a border needs from the fill, the surroundings and any blend of
 the two: less, and the ring is the shape's anti-aliased rim, not a border."""
+PAGE_CONTRAST = 12.0
+"""Largest distance (0-255, largest channel) of a ring from the page colour for it to be the page."""
 RING_COVER = 0.75
 """Share of a ring's pixels that must have the border colour: a border runs all around, a neighbour does not."""
 DOUBLE_IOU = 0.8
@@ -41,14 +43,15 @@ def blend_distance(color: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(color - (a + t * span)).max())
 
 
-def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.ndarray
-                ) -> tuple[np.ndarray, float] | None:
+def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.ndarray,
+                page: np.ndarray | None = None) -> tuple[np.ndarray, float] | None:
     """The colour and width (px) of a border ring just outside ``area`` in ``crop``, or None.
 
     The rings one pixel apart around the area are compared with the fill and
     with what lies beyond: the border colour is the ring colour furthest from
     both and from their blends; its width is the summed share of border-coloured
-    pixels over the rings (anti-aliased edges count by halves).
+    pixels over the rings (anti-aliased edges count by halves). A ring of the
+    ``page`` colour is the page showing between shapes (the gaps of a bar chart), no border.
     """
     grown = [dilate(area, d, disc=True) for d in range(MAX_BORDER + 3)]
     rings = [grown[d] & ~grown[d - 1] & care for d in range(1, len(grown))]
@@ -63,7 +66,7 @@ def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.n
 
     candidates = [np.median(p, axis=0) for p in pixels[:MAX_BORDER]]
     border = max(candidates, key=apart)
-    if apart(border) <= BORDER_CONTRAST:
+    if apart(border) <= BORDER_CONTRAST or (page is not None and float(np.abs(border - page).max()) <= PAGE_CONTRAST):
         return None
     shares = []
     for p in pixels[:-1]:
@@ -77,14 +80,14 @@ def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.n
     return np.median(ring, axis=0), float(sum(shares))
 
 
-def _bordered(image: np.ndarray, text: np.ndarray, f: Found) -> Found | None:
+def _bordered(image: np.ndarray, text: np.ndarray, f: Found, page: np.ndarray | None) -> Found | None:
     """``f`` (a filled rect or ellipse) grown over the border ring around it and stroked with it, or None."""
     shape = f.node
     box = shape.box
     window = crop_window((int(box.x0), int(box.y0), math.ceil(box.x1), math.ceil(box.y1)), MAX_BORDER + 4,
                          text.shape)
     crop, area, care = image[window], f.area[window], ~text[window]
-    found = find_border(crop, area, care, np.array(hex_to_rgb(shape.fill), np.float32))
+    found = find_border(crop, area, care, np.array(hex_to_rgb(shape.fill), np.float32), page)
     if found is None:
         return None
     color, width = found
@@ -103,9 +106,10 @@ def _bordered(image: np.ndarray, text: np.ndarray, f: Found) -> Found | None:
     return Found(node, f.mask | place(text.shape, window, ring), place(text.shape, window, filled))
 
 
-def merge_borders(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[Found]:
-    """``found`` with every filled rect or ellipse that a border ring surrounds made one stroked shape,
-    and the pieces of that ring found as shapes of their own dropped."""
+def merge_borders(image: np.ndarray, text: np.ndarray, found: list[Found],
+                  page: np.ndarray | None = None) -> list[Found]:
+    """``found`` with every filled rect or ellipse that a border ring (not of the ``page`` colour) surrounds
+    made one stroked shape, and the pieces of that ring found as shapes of their own dropped."""
     order = sorted(found, key=lambda f: -f.node.box.width * f.node.box.height)
     result: list[Found] = []
     dropped: list[Found] = []
@@ -115,7 +119,7 @@ def merge_borders(image: np.ndarray, text: np.ndarray, found: list[Found]) -> li
         node = f.node
         merged = None
         if isinstance(node, Shape) and node.shape in ("rect", "ellipse") and node.fill and not node.stroke:
-            merged = _bordered(image, text, f)
+            merged = _bordered(image, text, f, page)
         if merged is not None:
             ring = dilate(merged.area & ~f.area, 1)
             dropped += [g for g in order if g is not f and (g.mask & ring).sum() >= 0.8 * g.mask.sum()]

@@ -81,7 +81,8 @@ class FlatSegmenter:
                     holes |= place(text.shape, window, fill_holes(filled)[0] & ~filled)
                 found.append(Found(shape, place(text.shape, window, dilate(region, 1, disc=True) & filled),
                                    place(text.shape, window, filled)))
-        found = merge_borders(image, text, without_page_patches(found, holes, paper) if paper is not None else found)
+        found = merge_borders(image, text, without_page_patches(found, holes, paper) if paper is not None else found,
+                              paper)
         return found + self.thin_lines(image, text | taken, _covered(text.shape, found))
 
     def thin_lines(self, image: np.ndarray, blocked: np.ndarray, covered: np.ndarray) -> list[Found]:
@@ -154,7 +155,8 @@ class FlatSegmenter:
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
         if outline.fit < MIN_FIT and not (outline.fit >= lenient and self._on_one_colour(crop, outer)):
             return None
-        if outline.kind == "polygon" and not on_backdrops and self._among_pieces(crop, outer):
+        if outline.kind == "polygon" and (not self._stands_out(crop, outer)
+                                          or (not on_backdrops and self._among_pieces(crop, outer))):
             return None  # a free-form piece among other flat colours: part of an icon or logo, not a shape
         bx0, by0, bx1, by1 = outline.box
         rounded = outline.kind == "rect" and outline.radius >= 1
@@ -173,6 +175,13 @@ class FlatSegmenter:
         ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)  # beyond the anti-aliased edge
         ring &= channel_max(np.abs(crop.astype(np.float32) - own)) > 40  # tips the region does not reach
         return crop[ring].astype(np.float32)
+
+    @classmethod
+    def _stands_out(cls, crop: np.ndarray, region: np.ndarray) -> bool:
+        """Whether most of what lies around ``region`` (beyond its edge) differs from it: a flat patch of a
+        textured page in the page's own colour (paper grain) is no shape."""
+        ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)
+        return len(cls._backdrop(crop, region)) >= 0.5 * max(int(ring.sum()), 1)
 
     @classmethod
     def _on_one_colour(cls, crop: np.ndarray, region: np.ndarray) -> bool:

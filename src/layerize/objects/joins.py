@@ -133,11 +133,15 @@ def _insert(found: list[Found], line: Found, at: int, gap_covers: list[int]) -> 
     return [*found[:at], line, *found[at:]]
 
 
+def _is_line(f: Found) -> bool:
+    return isinstance(f.node, Shape) and f.node.shape == "line" and bool(f.node.points)
+
+
 def joined_lines(found: list[Found], text: np.ndarray) -> list[Found]:
     """``found`` (bottom to top) with the pieces of each line whose gaps lie under other nodes or ``text``
     joined into one line, drawn under what hides its gaps (:func:`_insert`; text is on top of all)."""
     found = list(found)
-    lines = [i for i, f in enumerate(found) if isinstance(f.node, Shape) and f.node.shape == "line" and f.node.points]
+    lines = [i for i, f in enumerate(found) if _is_line(f)]
     for i, j in combinations(lines, 2):
         a, b = found[i].node, found[j].node
         assert isinstance(a, Shape) and isinstance(b, Shape)
@@ -149,6 +153,8 @@ def joined_lines(found: list[Found], text: np.ndarray) -> list[Found]:
         rest = [f for k, f in enumerate(found) if k not in (i, j)]
         covers = []
         for k, f in enumerate(rest):
+            if _is_line(f):
+                continue  # another piece of the line: pieces are joined one gap at a time
             if (under := _under(f.area, near)).any():
                 covers.append(k)
                 hidden |= under
