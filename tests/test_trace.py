@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from layerize.config import ObjectsConfig
 from layerize.objects import segment
 from layerize.objects.base import Found, cut_out
-from layerize.objects.trace import MIN_FIDELITY, trace_object, traced
+from layerize.objects.trace import MIN_FIDELITY, one_paint_each, trace_object, traced
 from layerize.pipeline import analyze
 from layerize.primitives.color import hex_to_rgb
 from layerize.primitives.masks import dilate
@@ -195,3 +195,14 @@ def test_which_lone_characters_are_graphics(text: str, size: float, fidelity: fl
     block = block.model_copy(update={"fidelity": fidelity,
                                      "provenance": Provenance(engine="rapidocr", confidence=confidence)})
     assert is_graphic(block) is graphic
+
+
+
+def test_two_paints_a_designer_cannot_tell_apart_are_one_path() -> None:
+    """A light grey file icon with a fold a shade darker (ΔE under 10) and a dark mark: the two greys fold
+    into the more used one, so the trace stacks no two paths of one look."""
+    colors = np.array([[244, 245, 246], [40, 40, 60], [220, 219, 220]], np.float64)
+    index = np.array([[0, 0, 2, -1], [1, 2, 2, 0]])
+    folded, remapped = one_paint_each(colors, index)
+    assert folded.tolist() == [[244, 245, 246], [40, 40, 60]]
+    assert remapped.tolist() == [[0, 0, 0, -1], [1, 0, 0, 0]]

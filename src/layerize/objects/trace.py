@@ -21,7 +21,7 @@ from ..primitives.masks import dilate
 from ..primitives.paths import Knot, bounds, coverage
 from ..scene import ImageObject, Provenance, Shape
 from .base import HINT_ENGINE, Found, to_box
-from .borders import blend_distance
+from .borders import DOUBLE_DE, blend_distance, delta_e
 
 MAX_COLORS = 4
 """Most flat colours a traced graphic may have."""
@@ -64,7 +64,25 @@ def palette(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     colors = np.rint(centres[order])
     if any(_edge_band(colors, index, c) for c in range(k)):
         return None  # a colour that only rims the others: anti-aliasing, drawn as a band of its own
-    return colors, index
+    return one_paint_each(colors, index)
+
+
+def one_paint_each(colors: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``colors`` (most used first) and ``index`` with each colour within :data:`DOUBLE_DE` of a more used
+    one folded into it: two paths a designer could not tell apart are one path."""
+    keep: list[int] = []
+    into = np.arange(len(colors))
+    for c in range(len(colors)):
+        same = [k for k in keep if delta_e(rgb_to_hex(colors[c]), rgb_to_hex(colors[k])) < DOUBLE_DE]
+        if same:
+            into[c] = same[0]
+        else:
+            keep.append(c)
+    if len(keep) == len(colors):
+        return colors, index
+    rank = {c: r for r, c in enumerate(keep)}
+    lookup = np.array([rank[int(into[c])] for c in range(len(colors))] + [-1])
+    return colors[keep], lookup[index]
 
 
 def _edge_band(colors: np.ndarray, index: np.ndarray, c: int) -> bool:
