@@ -134,7 +134,8 @@ def box_iou(a: Box, b: Box) -> float:
     return inter / max(a.width * a.height + b.width * b.height - inter, 1e-9)
 
 
-def _paint(shape: Shape) -> str | None:
+def paint(shape: Shape) -> str | None:
+    """The colour a shape shows: its fill, else its stroke."""
     return shape.fill or shape.stroke
 
 

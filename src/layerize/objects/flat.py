@@ -4,6 +4,7 @@ fitted with native shapes."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -78,7 +79,7 @@ class FlatSegmenter:
             if result is not None:
                 shape, filled = result
                 if shape.shape == "path":
-                    holes |= place(text.shape, window, fill_holes(filled)[0] & ~filled)
+                    holes[window] |= fill_holes(filled)[0] & ~filled
                 found.append(Found(shape, place(text.shape, window, dilate(region, 1, disc=True) & filled),
                                    place(text.shape, window, filled)))
         found = merge_borders(image, text, without_page_patches(found, holes, paper) if paper is not None else found,
@@ -146,18 +147,19 @@ class FlatSegmenter:
             return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=fill,
                          stroke_width=width, points=[(float(x), float(y)) for x, y in ends],
                          provenance=provenance), filled
-        if page is not None and gradient is None and (holes := page_holes(crop, region, care, page, 16)).any():
+        if page is not None and gradient is None and (holes := page_holes(crop, region, care, page)).any():
             path = holed_shape(region, holes, fill, offset, self.name)
             if path is not None:
                 return path, filled & ~holes
         outline = fit_outline(filled, contour, care)
         # a small shape alone on a backdrop may miss by half a pixel along its outline, whatever the IoU says
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
-        if outline.fit < MIN_FIT and not (outline.fit >= lenient and self._on_one_colour(crop, outer)):
-            return None
-        if outline.kind == "polygon" and (not self._stands_out(crop, outer)
-                                          or (not on_backdrops and self._among_pieces(crop, outer))):
-            return None  # a free-form piece among other flat colours: part of an icon or logo, not a shape
+        if outline.fit < MIN_FIT or outline.kind == "polygon":
+            around = Backdrop.of(crop, outer)
+            if outline.fit < MIN_FIT and not (outline.fit >= lenient and around.one_colour):
+                return None
+            if outline.kind == "polygon" and (not around.stands_out or (not on_backdrops and around.pieces)):
+                return None  # a free-form piece among other flat colours: part of an icon or logo, not a shape
         bx0, by0, bx1, by1 = outline.box
         rounded = outline.kind == "rect" and outline.radius >= 1
         title = "Rounded rectangle" if rounded else outline.kind.capitalize()
@@ -168,35 +170,45 @@ class FlatSegmenter:
         return shape, filled
 
 
-    @staticmethod
-    def _backdrop(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
-        """The pixels (N x 3) around ``region``, beyond its anti-aliased edge, of colours it does not have."""
+def _ring(region: np.ndarray) -> np.ndarray:
+    """The pixels 4 to 6 px around ``region``: beyond its anti-aliased edge."""
+    return dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    """What lies around a region beyond its anti-aliased edge: the pixels of colours it does not have
+    (N x 3) and how many pixels the ring holds in all."""
+
+    pixels: np.ndarray
+    ring_size: int
+
+    @classmethod
+    def of(cls, crop: np.ndarray, region: np.ndarray) -> Backdrop:
         own = np.median(crop[region].astype(np.float32), axis=0)
-        ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)  # beyond the anti-aliased edge
+        ring = _ring(region)
+        size = int(ring.sum())
         ring &= channel_max(np.abs(crop.astype(np.float32) - own)) > 40  # tips the region does not reach
-        return crop[ring].astype(np.float32)
+        return cls(crop[ring].astype(np.float32), size)
 
-    @classmethod
-    def _stands_out(cls, crop: np.ndarray, region: np.ndarray) -> bool:
-        """Whether most of what lies around ``region`` (beyond its edge) differs from it: a flat patch of a
-        textured page in the page's own colour (paper grain) is no shape."""
-        ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)
-        return len(cls._backdrop(crop, region)) >= 0.5 * max(int(ring.sum()), 1)
+    @property
+    def one_colour(self) -> bool:
+        """Whether the region sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
+        return len(self.pixels) > 0 and float(self.pixels.std(axis=0).max()) <= 10
 
-    @classmethod
-    def _on_one_colour(cls, crop: np.ndarray, region: np.ndarray) -> bool:
-        """Whether ``region`` sits on one backdrop colour (not among the pieces of a multi-colour graphic)."""
-        backdrop = cls._backdrop(crop, region)
-        return len(backdrop) > 0 and float(backdrop.std(axis=0).max()) <= 10
+    @property
+    def stands_out(self) -> bool:
+        """Whether most of what lies around the region differs from it: a flat patch of a textured page in
+        the page's own colour (paper grain) is no shape."""
+        return len(self.pixels) >= 0.5 * max(self.ring_size, 1)
 
-    @classmethod
-    def _among_pieces(cls, crop: np.ndarray, region: np.ndarray) -> bool:
-        """Whether ``region`` lies among a few other flat colours (a piece of an icon or logo), not on one
+    @property
+    def pieces(self) -> bool:
+        """Whether the region lies among a few other flat colours (a piece of an icon or logo), not on one
         colour nor on a texture (a photo, a painted or mottled backdrop, where a flat shape is one)."""
-        backdrop = cls._backdrop(crop, region)
-        if len(backdrop) == 0 or float(backdrop.std(axis=0).max()) <= 10:
-            return len(backdrop) == 0
-        return flat_colours(backdrop, PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE) is not None
+        if len(self.pixels) == 0:
+            return True
+        return not self.one_colour and flat_colours(self.pixels, PIECE_COLORS, PIECE_SPREAD, PIECE_SHARE) is not None
 
 
 def _painted_width(crop: np.ndarray, line: np.ndarray, care: np.ndarray, fill: str, solid: float,
@@ -239,8 +251,7 @@ def _on_backdrops(labels: np.ndarray, stats: np.ndarray, label: int, region: np.
     """Whether the flat regions around ``region`` (``label`` in a crop of the ``labels``) are mostly (80 % of
     the ring around it) at least twice its size: backdrops it lies on (columns, panels, the page: an arrow
     across them), not the pieces of a graphic around it."""
-    ring = dilate(region, 6, disc=True) & ~dilate(region, 3, disc=True)
-    around = labels[ring]
+    around = labels[_ring(region)]
     around = around[(around != 0) & (around != label)]
     area = stats[:, cv2.CC_STAT_AREA]
     return len(around) > 0 and float((area[around] >= 2 * area[label]).mean()) >= 0.8

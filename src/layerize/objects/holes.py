@@ -25,12 +25,13 @@ PAGE_DISTANCE = 12.0
 """Largest distance (0-255, per channel) of a pixel from the page colour to be the page showing through."""
 PAGE_SHARE = 0.8
 """Share of a hole's pixels that must be page-coloured (the rest: something lying in it, a dot in a star)."""
+MIN_HOLE_AREA = 16
+"""Fewest pixels of a hole worth leaving open (smaller ones are specks)."""
 MIN_TRACE_IOU = 0.95
 """Smallest IoU of the traced path with the region for the path to replace the filled outline."""
 
 
-def page_holes(crop: np.ndarray, region: np.ndarray, care: np.ndarray, page: np.ndarray,
-               min_area: int) -> np.ndarray:
+def page_holes(crop: np.ndarray, region: np.ndarray, care: np.ndarray, page: np.ndarray) -> np.ndarray:
     """The holes of ``region`` (a crop's mask) through which the ``page`` colour shows and that are no
     primitive shape (HxW bool, maybe empty)."""
     grown = dilate(region, 1, disc=True)
@@ -40,7 +41,7 @@ def page_holes(crop: np.ndarray, region: np.ndarray, care: np.ndarray, page: np.
     paper = channel_max(np.abs(crop.astype(np.float32) - page)) <= PAGE_DISTANCE
     holes = np.zeros(region.shape, bool)
     for label in range(1, count):
-        if stats[label, cv2.CC_STAT_AREA] < min_area:
+        if stats[label, cv2.CC_STAT_AREA] < MIN_HOLE_AREA:
             continue
         hole = labels == label
         if paper[hole].mean() < PAGE_SHARE:

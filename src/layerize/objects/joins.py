@@ -11,7 +11,7 @@ import numpy as np
 from ..primitives.masks import crop_window
 from ..scene import ImageObject, Shape
 from .base import Found, points_box
-from .borders import delta_e
+from .borders import delta_e, paint
 
 MAX_DELTA_E = 10.0
 """Largest colour difference (CIE76) between two pieces of one line."""
@@ -32,10 +32,6 @@ def _ends(line: Shape) -> np.ndarray:
     return np.array(line.points[:2], np.float64)
 
 
-def _paint(line: Shape) -> str | None:
-    return line.stroke or line.fill
-
-
 def _gap(a: Shape, b: Shape) -> np.ndarray | None:
     """The ends (2x2) of the stretch between two collinear pieces of one line, or None when they are none."""
     if a.stroke_width <= 0 or abs(a.stroke_width - b.stroke_width) > MAX_WIDTH_DIFFERENCE:
@@ -48,7 +44,7 @@ def _gap(a: Shape, b: Shape) -> np.ndarray | None:
     across = np.array([-along[1], along[0]])
     if np.abs((ends_b - ends_a[0]) @ across).max() > MAX_OFFSET:
         return None
-    paint_a, paint_b = _paint(a), _paint(b)
+    paint_a, paint_b = paint(a), paint(b)
     if paint_a is None or paint_b is None or delta_e(paint_a, paint_b) > MAX_DELTA_E:
         return None
     ta, tb = sorted([0.0, length]), sorted((ends_b - ends_a[0]) @ along)
