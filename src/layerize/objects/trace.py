@@ -16,7 +16,7 @@ import re
 import numpy as np
 import vtracer
 
-from ..primitives.color import flat_colours, rgb_to_hex
+from ..primitives.color import colour_distances, flat_colours, rgb_to_hex
 from ..primitives.masks import dilate
 from ..primitives.paths import Knot, bounds, coverage
 from ..scene import ImageObject, Provenance, Shape
@@ -52,12 +52,11 @@ def palette(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     centres = flat_colours(solid, MAX_COLORS, COLOR_SPREAD, FLAT_SHARE)
     if centres is None:
         return None
-    spread = np.abs(solid[:, None, :].astype(np.float32) - centres[None]).max(axis=2).min(axis=1)
+    spread = colour_distances(solid, centres).min(axis=1)
     if (spread <= TIGHT_SPREAD).mean() < TIGHT_SHARE:
         return None  # shading (a gradient posterised into bands), not flat paint
     k = len(centres)
-    pixels = rgba[..., :3].astype(np.float32)
-    nearest = np.abs(pixels[:, :, None, :] - centres[None, None]).max(axis=3).argmin(axis=2)
+    nearest = colour_distances(rgba[..., :3], centres).argmin(axis=2)
     order = np.argsort(-np.bincount(nearest[alpha > 127], minlength=k))  # most used first
     ranks = np.argsort(order)[nearest]
     index = np.where(alpha > 127, ranks, -1)

@@ -31,6 +31,11 @@ def channel_max(pixels: np.ndarray) -> np.ndarray:
     return np.maximum.reduce([pixels[..., i] for i in range(pixels.shape[-1])])
 
 
+def colour_distances(pixels: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Each pixel's distance (largest channel) from each of ``colours`` (k x 3): ``pixels.shape[:-1] + (k,)``."""
+    return np.abs(pixels[..., None, :].astype(np.float32) - colours).max(axis=-1)
+
+
 def flat_colours(pixels: np.ndarray, max_colors: int, spread: float, share: float) -> np.ndarray | None:
     """The fewest colours (k x 3, k <= ``max_colors``) such that ``share`` of ``pixels`` (N x 3) lie within
     ``spread`` (per channel) of one of them, or None when no ``max_colors`` do. Seeded: the same pixels
@@ -43,7 +48,7 @@ def flat_colours(pixels: np.ndarray, max_colors: int, spread: float, share: floa
             return None
         cv2.setRNGSeed(k)
         _, _, centres = cv2.kmeans(sample, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-        distance = np.abs(pixels[:, None, :] - centres[None]).max(axis=2).min(axis=1)
+        distance = colour_distances(pixels, centres).min(axis=1)
         if (distance <= spread).mean() >= share:
             return centres
     return None
