@@ -28,6 +28,9 @@ class CountingOcr:
         self.calls += 1
         return self.inner.read(image)
 
+    def recognise(self, image: np.ndarray):
+        return self.inner.recognise(image)
+
 
 def test_analyze_takes_engine_instances(poster_file):
     ocr = CountingOcr()
@@ -88,7 +91,7 @@ def test_a_long_banner_reaches_the_ocr_padded_not_stretched(tmp_path):
     engine = OCR_ENGINES.create("rapidocr", OcrConfig())
     shapes = []
     inner = engine._engine
-    engine._engine = lambda image: shapes.append(image.shape) or inner(image)
+    engine._engine = lambda image, **steps: shapes.append(image.shape) or inner(image, **steps)
     scene = layerize.analyze(tmp_path / "banner.png", ocr=engine, segmenters=[])
     assert shapes and all(max(h, w) <= 4 * min(h, w) + 1 for h, w, _ in shapes), shapes
     assert "SUMMER SALE TODAY" in " ".join(block.text for block in scene.texts)

@@ -39,7 +39,7 @@ class TextAnalysis:
 
 
 def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: Config) -> TextAnalysis:
-    """Text blocks for the OCR ``lines`` of ``image`` (``ocr`` rereads turned lines)."""
+    """Text blocks for the OCR ``lines`` of ``image`` (``ocr`` reads turned and unsure lines again)."""
     lines = join_columns([line for line in lines if line.score >= cfg.ocr.min_confidence])
     fonts = catalogue(tuple(cfg.text.font_dirs))
     fallback = fonts.resolve(cfg.text.fallback_font)
@@ -47,7 +47,7 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
     faces = [face for family in families for weight in (400, 700)
              if (face := fonts.find(family, weight)) is not None]
     faces = list(dict.fromkeys(faces)) or [fallback]
-    measured = [m for line in lines if (m := measure_line(image, line, faces, fallback, ocr.read)) is not None]
+    measured = [m for line in lines if (m := measure_line(image, line, faces, fallback, ocr)) is not None]
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
     blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
               for i, group in enumerate(groups)]

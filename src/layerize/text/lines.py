@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ..fonts import FontFace
@@ -11,7 +9,7 @@ from .columns import is_cjk, is_column
 from .ink import measure_ink, upright_crop
 from .matching import fit_fonts
 from .measured import MeasuredLine
-from .ocr import OcrLine
+from .ocr import OcrEngine, OcrLine
 
 LEVEL_ANGLE, SLANT_ANGLE = 1.5, 6.0
 """Quad angles below LEVEL_ANGLE are level; up to SLANT_ANGLE, level is tried too (quads of short
@@ -42,12 +40,13 @@ ANGLE_MARGIN = 0.02
 
 
 def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallback: FontFace,
-                 reread: Callable[[np.ndarray], list[OcrLine]] | None = None) -> MeasuredLine | None:
+                 ocr: OcrEngine | None = None) -> MeasuredLine | None:
     """The line measured and font-fitted at the angle where some font explains its ink best.
 
-    A turned line is read again from its levelled crop with ``reread`` (the
-    OCR engine), since recognisers read level text best; the reading whose
-    rendering explains the ink better is kept. A CJK column is measured as vertical text.
+    With ``ocr``, a turned line is read again from its levelled crop, since
+    recognisers read level text best, and a level line OCR was unsure of is
+    recognised again from its ink alone; the reading whose rendering explains the
+    ink better is kept. A CJK column is measured as vertical text.
     """
     if is_column(line):
         column = measure_ink(image, line, vertical=True)
@@ -63,10 +62,36 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
         margin = ANGLE_MARGIN if best is not None and not best.angle else 0.0
         if measured.fits and (best is None or measured.best.score > best.best.score + margin):
             best = measured
-    if best is None or not best.angle or reread is None:
-        return best
-    crop, _, _ = upright_crop(image, line, best.angle)
-    readings = sorted(reread(np.ascontiguousarray(crop)), key=lambda r: r.box[0])
+    if best is None:
+        return None
+    if ocr is not None and best.angle:
+        readings = ocr.read(np.ascontiguousarray(upright_crop(image, line, best.angle)[0]))
+        best = _reread(image, line, best, readings, faces, fallback)
+    elif ocr is not None and best.ocr.score < REREAD_BELOW:
+        reading = ocr.recognise(ink_only(best.upright))
+        best = _reread(image, line, best, [reading] if reading else [], faces, fallback)
+    return best
+
+
+REREAD_BELOW = 0.9
+"""OCR confidence below which a level line is read again from its own ink: recognising a long line among
+its neighbours can fail outright (a clean slide line came back as "a   s s d e set" at 0.75)."""
+INK_ONLY_PAD = 0.5
+"""Margin around the ink of a line read again alone, in ink heights (the detector needs some paper)."""
+
+
+def ink_only(upright: np.ndarray) -> np.ndarray:
+    """A line's ink alone, dark on white with a margin: what a recogniser reads best."""
+    pad = max(4, int(round(INK_ONLY_PAD * upright.shape[0])))
+    grey = np.pad((255.0 * (1.0 - upright)).astype(np.uint8), pad, constant_values=255)
+    return np.ascontiguousarray(np.stack([grey] * 3, axis=2))
+
+
+def _reread(image: np.ndarray, line: OcrLine, best: MeasuredLine, readings: list[OcrLine], faces: list[FontFace],
+            fallback: FontFace) -> MeasuredLine:
+    """``best``, or the line as read again (from its level crop, or its ink alone) when that reading's render
+    explains the ink better."""
+    readings = sorted(readings, key=lambda r: r.box[0])
     if not readings or max(r.box[1] for r in readings) >= min(r.box[3] for r in readings):
         return best  # nothing, or more than one line (a neighbour inside the crop): keep the first reading
     text = " ".join(r.text.strip() for r in readings)
@@ -78,4 +103,3 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
         return best
     fit_fonts(again, faces, fallback)
     return again if again.fits and again.best.score > best.best.score else best
-

@@ -40,6 +40,9 @@ class OcrEngine(Protocol):
     def read(self, image: np.ndarray) -> list[OcrLine]:
         """Recognised lines of an HxWx3 uint8 RGB image, in image coordinates."""
 
+    def recognise(self, image: np.ndarray) -> OcrLine | None:
+        """The text of an image holding one line (no detection): a line read again alone."""
+
 
 MAX_OCR_ASPECT = 4.0
 """A detector scales the short side up to its working size: an image longer than this many times its width
@@ -63,6 +66,13 @@ def prepared(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return cv2.copyMakeBorder(image, 0, bottom, 0, right, cv2.BORDER_CONSTANT, value=fill), scale
 
 
+def _whole(image: np.ndarray, text: str, score: float) -> OcrLine | None:
+    """A reading of the whole ``image`` as one line; None without text."""
+    h, w = image.shape[:2]
+    quad = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
+    return OcrLine(text, quad, float(score)) if text.strip() else None
+
+
 def _line(text: str, quad: object, score: float, scale: float) -> OcrLine:
     points = np.asarray(quad, dtype=np.float64).reshape(4, 2) / scale
     return OcrLine(text, tuple((float(x), float(y)) for x, y in points), float(score))
@@ -81,17 +91,24 @@ class RapidOcrEngine:
             raise EngineError(f"rapidocr is not installed: {exc}") from exc
         self.max_side = max_side
         self._engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": max_side})
+        self._classify = bool(self._engine.use_cls)  # rapidocr keeps the last call's steps: each call names its own
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def read(self, image: np.ndarray) -> list[OcrLine]:
         small, scale = prepared(image, self.max_side)
-        result = self._engine(small)
+        result = self._engine(small, use_det=True, use_cls=self._classify, use_rec=True)
         for step, seconds in zip(("detect", "classify", "recognise"), result.elapse_list or ()):
             if isinstance(seconds, float):
                 timing.add(f"ocr.{step}", seconds)
         if result.boxes is None:
             return []
         return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores) if t.strip()]
+
+    def recognise(self, image: np.ndarray) -> OcrLine | None:
+        result = self._engine(image, use_det=False, use_cls=False, use_rec=True)
+        if not result.txts:
+            return None
+        return _whole(image, result.txts[0], result.scores[0])
 
 
 class EasyOcrEngine:
@@ -121,3 +138,8 @@ class EasyOcrEngine:
     def read(self, image: np.ndarray) -> list[OcrLine]:
         small, scale = prepared(image, self.max_side)
         return [_line(t, q, s, scale) for q, t, s in self._reader.readtext(small) if t.strip()]
+
+    def recognise(self, image: np.ndarray) -> OcrLine | None:
+        h, w = image.shape[:2]
+        found = self._reader.recognize(image, horizontal_list=[[0, w, 0, h]], free_list=[], detail=1)
+        return _whole(image, found[0][1], found[0][2]) if found else None
