@@ -1,14 +1,38 @@
-"""Lines OCR reads poorly: a reading it was unsure of."""
+"""Lines OCR reads with more than their text: an icon before a label, a reading it was unsure of."""
 
 from __future__ import annotations
 
 import designs
 import numpy as np
+import pytest
 
+import layerize
 from layerize.config import load_config
 from layerize.fonts import catalogue
 from layerize.text.lines import REREAD_BELOW, measure_line
 from layerize.text.ocr import OcrLine, RapidOcrEngine
+
+
+@pytest.fixture(scope="module")
+def listing() -> designs.Design:
+    return designs.labelled_icons()
+
+
+def test_an_icon_before_a_label_is_no_part_of_its_text(listing, tmp_path):
+    path = tmp_path / "listing.png"
+    listing.image.save(path)
+    scene = layerize.analyze(path)
+    for truth in listing.texts:
+        block = next(b for b in scene.texts if b.text.strip() == truth.text)
+        box = block.lines[0].box  # the ink box starts at the first letter, not at the icon
+        assert abs(box.x0 - truth.bbox[0]) <= 2 and abs(box.x1 - truth.bbox[2]) <= 2, (truth.text, box)
+        assert block.style.size_px == pytest.approx(truth.size, rel=0.1), (truth.text, block.style.size_px)
+    plate, original = np.asarray(scene.background.image, float), np.asarray(listing.image, float)
+    graphics = [n.box for n in scene.nodes if n.kind != "text"]
+    for truth in listing.texts:  # each icon is not erased as text: it stays in the plate, or is a graphic
+        top = truth.bbox[1] - 5
+        kept = np.abs(plate[top:top + 30, 55:90] - original[top:top + 30, 55:90]).max(axis=2).mean() < 2.0
+        assert kept or any(b.x1 < truth.bbox[0] and b.y0 < top + 30 and b.y1 > top for b in graphics), truth.text
 
 
 def test_a_reading_ocr_was_unsure_of_is_read_again_from_the_line_alone():
@@ -33,3 +57,26 @@ def test_a_reading_ocr_was_unsure_of_is_read_again_from_the_line_alone():
     assert measured.ocr.score > garbled.score
     sure = OcrLine(garbled.text, quad, REREAD_BELOW + 0.05)  # a reading OCR was sure of stands
     assert measure_line(image, sure, faces, fallback, engine).text == garbled.text
+
+
+def test_a_neighbour_reaching_into_a_title_box_is_no_part_of_its_ink():
+    from PIL import Image
+
+    design = designs.Design(Image.new("RGB", (900, 260), (90, 40, 110)))
+    above = designs.TruthText(["Team arrivals beans"], "DejaVuSerif-Bold.ttf", 40, (215, 225, 130), "left", 110,
+                              70, 48)
+    title = designs.TruthText(["Organic Market"], "DejaVuSerif.ttf", 93, (255, 255, 255), "left", 40, 182, 112)
+    design.draw_text(above)
+    design.draw_text(title)
+    x0, y0, x1, y1 = title.bbox
+    top = (above.bbox[1] + above.bbox[3]) / 2 - 4  # as tall as detectors draw the boxes of large text
+    quad = ((x0 - 12.0, top), (x1 + 12.0, top), (x1 + 12.0, y1 + 12.0), (x0 - 12.0, y1 + 12.0))
+    cfg = load_config(None)
+    fonts = catalogue(tuple(cfg.text.font_dirs))
+    faces = [f for family in cfg.text.candidate_fonts for w in (400, 700) if (f := fonts.find(family, w))]
+    measured = measure_line(np.asarray(design.image), OcrLine(title.text, quad, 0.99), list(dict.fromkeys(faces)),
+                            fonts.resolve(cfg.text.fallback_font))
+    assert measured is not None
+    assert abs(measured.box.y0 - y0) <= 2 and abs(measured.box.y1 - y1) <= 2, measured.box
+    best = measured.best
+    assert best.size == pytest.approx(title.size, rel=0.15), (best.face.postscript, best.size)

@@ -211,6 +211,13 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
 
 
 
+def ink_runs(upright: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of inked columns of a level line's ink crop, as (start, end) column ranges, left to right."""
+    columns = np.concatenate([[False], (upright > 0.5).any(axis=0), [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(columns))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
 TRACKED_GAP = 0.15
 """Median gap between letters, relative to the ink height, from which a line counts as tracked."""
 
@@ -222,11 +229,8 @@ def restore_spaces(text: str, upright: np.ndarray) -> str:
     of inked columns (as with spaced capitals); a gap much wider than the
     letter gaps, where the text has no space, gets one.
     """
-    columns = (upright > 0.5).any(axis=0)
-    edges = np.flatnonzero(np.diff(columns.astype(np.int8)))
-    starts = [0] + list(edges[1::2] + 1) if columns[0] else list(edges[::2] + 1)
-    ends = list(edges[::2] + 1) if columns[0] else list(edges[1::2] + 1)
-    ends = ends + [len(columns)] if len(ends) < len(starts) else ends
+    runs = ink_runs(upright)
+    starts, ends = [a for a, _ in runs], [b for _, b in runs]
     glyphs = [ch for ch in text if not ch.isspace()]
     if len(starts) != len(glyphs) or len(glyphs) < 4:
         return text

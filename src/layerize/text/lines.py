@@ -6,6 +6,7 @@ import numpy as np
 
 from ..fonts import FontFace
 from .columns import is_cjk, is_column
+from .foreign import without_foreign_ink
 from .ink import measure_ink, upright_crop
 from .matching import fit_fonts
 from .measured import MeasuredLine
@@ -46,7 +47,9 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
     With ``ocr``, a turned line is read again from its levelled crop, since
     recognisers read level text best, and a level line OCR was unsure of is
     recognised again from its ink alone; the reading whose rendering explains the
-    ink better is kept. A CJK column is measured as vertical text.
+    ink better is kept; ink the text does not explain (an icon beside it, a
+    neighbour touching it) is then left out where the text fits clearly better
+    without it (:mod:`.foreign`). A CJK column is measured as vertical text.
     """
     if is_column(line):
         column = measure_ink(image, line, vertical=True)
@@ -70,7 +73,7 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
     elif ocr is not None and best.ocr.score < REREAD_BELOW:
         reading = ocr.recognise(ink_only(best.upright))
         best = _reread(image, line, best, [reading] if reading else [], faces, fallback)
-    return best
+    return without_foreign_ink(image, best, faces, fallback)
 
 
 REREAD_BELOW = 0.9
