@@ -80,3 +80,23 @@ def test_a_neighbour_reaching_into_a_title_box_is_no_part_of_its_ink():
     assert abs(measured.box.y0 - y0) <= 2 and abs(measured.box.y1 - y1) <= 2, measured.box
     best = measured.best
     assert best.size == pytest.approx(title.size, rel=0.15), (best.face.postscript, best.size)
+
+
+@pytest.mark.parametrize("family", ["DejaVu Sans", "Liberation Sans", "Noto Sans"])
+def test_small_labels_keep_their_weight(family):
+    """Enlarged to be compared, a 9-14 px label's strokes blur as thick as a bold face's: it is compared
+    with renders sampled as coarsely, so its own regular face wins over the bold one."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    fonts = catalogue(tuple(load_config(None).text.font_dirs))
+    regular, bold = fonts.find(family, 400), fonts.find(family, 700)
+    for size in (9, 10, 12, 14):
+        image = Image.new("RGB", (320, 60), (255, 255, 255))
+        ImageDraw.Draw(image).text((8, 40), "Revenue 45,000", font=ImageFont.truetype(regular.path, size),
+                                   fill=(50, 50, 50), anchor="ls")
+        pixels = np.asarray(image)
+        ys, xs = np.nonzero(pixels[..., 0] < 200)
+        x0, y0, x1, y1 = xs.min() - 4.0, ys.min() - 4.0, xs.max() + 5.0, ys.max() + 5.0
+        line = OcrLine("Revenue 45,000", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), 0.99)
+        measured = measure_line(pixels, line, [regular, bold], regular)
+        assert measured.best.face == regular, (size, {k: round(f.score, 3) for k, f in measured.fits.items()})

@@ -60,9 +60,13 @@ def _shape_similarity(observed: np.ndarray, rendered: np.ndarray, height: int = 
 
     The rendered crop is stretched to the observed crop's box so that a small
     width error does not misalign every glyph; the width error is then charged
-    separately through the ratio of the two aspect ratios.
+    separately through the ratio of the two aspect ratios. Ink smaller than
+    ``height`` is compared with the render sampled at its own resolution first:
+    enlarged, a 10 px label's strokes blur as thick as a bold face's crisp ones.
     """
     width = max(1, int(round(observed.shape[1] * height / observed.shape[0])))
+    if observed.shape[0] < height:  # small text: the render sampled as coarsely first, so both blur alike
+        rendered = cv2.resize(rendered, observed.shape[::-1], interpolation=cv2.INTER_AREA)
     a = cv2.resize(observed, (width, height), interpolation=cv2.INTER_AREA)
     b = cv2.resize(rendered, (width, height), interpolation=cv2.INTER_AREA)
     sigma = 0.8 * height / MATCH_HEIGHT
