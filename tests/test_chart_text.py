@@ -45,7 +45,7 @@ def test_labels_crossed_by_axes_ticks_and_rules_keep_their_size(chart_design, tm
     found = _found(scene, chart_design)
     for truth in chart_design.texts:
         block = found[truth.text]
-        assert truth.text in block.text.replace(" ", ""), (truth.text, block.text)  # one block per label
+        assert block.text == truth.text, (truth.text, block.text)  # one block per label, no tick read as "-"
         assert block.style.size_px == pytest.approx(truth.size, rel=0.1), (truth.text, block.style.size_px)
         box = block.lines[0].box  # the ink box holds the glyphs only: no axis, tick or rule
         assert box.y0 >= truth.bbox[1] - 2 and box.y1 <= truth.bbox[3] + 2, (truth.text, box, truth.bbox)
@@ -117,3 +117,13 @@ def test_a_paragraph_does_not_jump_over_a_line_between_its_lines():
     groups = group_lines([first, middle, third])
     assert sorted(len(g) for g in groups) == [1, 1, 1]
     assert [len(g) for g in group_lines([first, third])] == [2]  # consecutive, they are one paragraph
+
+
+def test_labels_of_one_axis_share_a_face(chart_design, tmp_path):
+    """A short label says little about its face; the labels of one axis, one colour and size, are set in the
+    face that fits them best together."""
+    found = _found(_analyse(chart_design, tmp_path), chart_design)
+    for axis in (chart_design.texts[:6], chart_design.texts[6:11]):
+        faces = {found[truth.text].style.font_postscript for truth in axis}
+        assert len(faces) == 1, faces
+        assert all(found[truth.text].fidelity >= 0.8 for truth in axis), [found[t.text].fidelity for t in axis]

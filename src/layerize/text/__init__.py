@@ -5,7 +5,8 @@ The modules, in the order they run: :mod:`.ocr` finds and reads the lines;
 measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
 candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
 groups lines into blocks; :mod:`.refine` renders and compares each block;
-:mod:`.harmony` sets poorly fitting labels like their aligned siblings; a large lone
+:mod:`.harmony` sets aligned texts of one look in one face and poorly fitting labels like
+their aligned siblings; a large lone
 character that fits poorly is a graphic OCR misread and left to the objects (:func:`is_graphic`); and
 :mod:`.effects` reads gradient fills, outlines and drop shadows around it.
 """
@@ -21,7 +22,7 @@ from ..fonts import catalogue
 from ..scene import TextBlock
 from .columns import join_columns
 from .effects import effects_mask, measure_effects
-from .harmony import harmonise
+from .harmony import harmonise, share_faces
 from .lines import measure_line
 from .ocr import OcrEngine, OcrLine
 from .paragraphs import assign_roles, build_block, group_lines
@@ -51,6 +52,7 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
     groups = group_lines(measured, paragraphs=cfg.text.group_paragraphs)
     blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
               for i, group in enumerate(groups)]
+    blocks = share_faces(blocks, groups, image, fonts, ocr.name)
     kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups) if not is_graphic(block)]
     blocks = [measure_effects(block, image) for block, _ in kept]
     assign_roles(blocks)

@@ -1,4 +1,5 @@
-"""Siblings share a size: a poorly fitting label set again at the size of the well fitting texts aligned with it.
+"""Siblings are set alike: aligned texts of one look share a face, and a poorly fitting label takes the size of
+the well fitting texts aligned with it.
 
 The labels of one chart axis, the cells of one table column, the items of one
 row are aligned and, in a design, set alike. When one of them fits its ink
@@ -7,6 +8,12 @@ measured size) and its aligned siblings fit well at a clearly different size,
 it is fitted again at theirs, in their face, and kept so when that render
 explains its ink better. Texts that fit well are never changed, so a title
 aligned with its subtitle keeps its own size.
+
+Short strings say little about their face (a chart value, a table cell), so
+their best fits scatter over the catalogue: aligned texts of one colour and
+about one size are first set in the face their renders explain best (the
+face whose texts fit best, summed), each keeping it only when its own render
+holds up (:func:`share_faces`).
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from collections import Counter
 
 import numpy as np
 
+from ..fonts import FontCatalogue
+from ..primitives.color import color_distance, hex_to_rgb
 from ..render import style_face
 from ..scene import Box, TextBlock, TextStyle
 from ..timing import timed
 from .matching import REF_SIZE, reference
 from .measured import MeasuredLine
+from .paragraphs import build_block
 from .refine import refine_block
 
 POOR_FIT = 0.45
@@ -87,4 +97,62 @@ def harmonise(blocks: list[TextBlock], groups: list[list[MeasuredLine]], image: 
         best = max(trials, key=lambda t: t.fidelity or 0.0)
         if (best.fidelity or 0.0) > block.fidelity:  # type: ignore[operator]
             result[i] = best
+    return result
+
+
+SHARE_SIZE, SHARE_COLOR = 0.2, 24.0
+"""Aligned texts within SHARE_SIZE of each other's size and SHARE_COLOR of each other's colour are one role."""
+SHARE_MIN = 3
+"""Fewest texts of one role that share a face: two aligned texts may be a title and its subtitle."""
+SHARE_MARGIN = 0.03
+"""Fidelity a text may give up to take its role's face."""
+
+
+def _roles(blocks: list[TextBlock]) -> list[list[int]]:
+    """Groups of block indices set alike in a design: aligned, of one colour, about one size."""
+    parent = list(range(len(blocks)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(blocks):
+        for j in range(i + 1, len(blocks)):
+            b = blocks[j]
+            size = min(a.style.size_px, b.style.size_px)
+            if (_eligible(a) and _eligible(b) and abs(a.style.size_px - b.style.size_px) <= SHARE_SIZE * size
+                    and color_distance(hex_to_rgb(a.style.color), hex_to_rgb(b.style.color)) <= SHARE_COLOR
+                    and _aligned(a.box, b.box, size)):
+                parent[root(j)] = root(i)
+    roles: dict[int, list[int]] = {}
+    for i in range(len(blocks)):
+        roles.setdefault(root(i), []).append(i)
+    return [members for members in roles.values() if len(members) >= SHARE_MIN]
+
+
+@timed("text.harmony")
+def share_faces(blocks: list[TextBlock], groups: list[list[MeasuredLine]], image: np.ndarray,
+                fonts: FontCatalogue, engine: str) -> list[TextBlock]:
+    """``blocks`` (each from the same-index paragraph of ``groups``, numbered from 1), the members of each
+    role set in the face whose members fit best (fidelity summed), where their own render holds up."""
+    result = list(blocks)
+    for members in _roles(blocks):
+        votes: dict[str, float] = {}
+        for i in members:
+            name = blocks[i].style.font_postscript
+            votes[name] = votes.get(name, 0.0) + (blocks[i].fidelity or 0.0)
+        name = max(votes, key=lambda n: (votes[n], n))
+        shared = next((fit.face for i in members for line in groups[i] for fit in line.fits.values()
+                       if fit.face.postscript == name), None)
+        if shared is None:
+            continue  # an italic twin, chosen after the fits
+        for i in members:
+            if blocks[i].style.font_postscript == name:
+                continue
+            again = refine_block(build_block(i + 1, groups[i], image.shape[1], engine, fonts, shared), groups[i],
+                                 image)
+            if (again.fidelity or 0.0) >= (blocks[i].fidelity or 0.0) - SHARE_MARGIN:
+                result[i] = again
     return result

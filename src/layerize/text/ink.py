@@ -45,9 +45,10 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     """
     pixels = crop.astype(np.float64)
     dist = np.linalg.norm(pixels - background, axis=2)
-    ink = without_through_lines(dist > max(30.0, _otsu(dist.ravel())))
+    raw = dist > max(30.0, _otsu(dist.ravel()))
+    ink = without_through_lines(raw)
     if core is not None:
-        ink = _components_inside(ink, core, marks=not vertical)
+        ink = _components_inside(ink, core, marks=not vertical, rules=raw & ~ink)
     none = np.zeros(dist.shape, np.float32), (0, 0, 0)
     if ink.sum() < 4:
         return none
@@ -99,16 +100,24 @@ def _otsu(values: np.ndarray) -> float:
 TICK_ASPECT, TICK_LENGTH, TICK_GAP = 2.0, 0.6, 0.15
 """A tick: a component at least TICK_ASPECT times as tall as wide, TICK_LENGTH of the line's band tall, and
 clear of the band by TICK_GAP of it (an apostrophe or an accent is shorter, or close to the letters)."""
+RULE_TICK_THIN = 0.35
+"""A tick on a rule: a level stroke at least TICK_ASPECT times as wide as tall, at most RULE_TICK_THIN of the
+band tall, touching a line that runs through the crop (a y-axis's tick beside its label; OCR reads it as a
+minus sign, and a minus sign touches no axis)."""
 FRAME_ENCLOSES, FRAME_SPAN = 3, 2.5
 """A frame drawn around the text encloses at least FRAME_ENCLOSES components spanning FRAME_SPAN times
 their height: a row of glyphs (a glyph such as © or 國 encloses one or a compact cluster)."""
 
 
-def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int], marks: bool = True) -> np.ndarray:
+def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int], marks: bool = True,
+                       rules: np.ndarray | None = None) -> np.ndarray:
     """The connected components of ``ink`` whose box lies at least half inside ``core``, less marks that
     are not the line's glyphs (see :func:`foreign_marks`; with ``marks``: a line of text side by side, not a
-    column, whose glyphs stack)."""
+    column, whose glyphs stack; ``rules``: the pixels of lines running through the crop, taken out)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    on_rule = np.zeros(count, bool)
+    if rules is not None and rules.any():
+        on_rule[np.unique(labels[cv2.dilate(rules.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0])] = True
     cx0, cy0, cx1, cy1 = core
     keep = np.zeros(count, bool)
     for i in range(1, count):
@@ -118,17 +127,18 @@ def _components_inside(ink: np.ndarray, core: tuple[int, int, int, int], marks: 
         keep[i] = area >= 2 and inside_w * inside_h >= 0.5 * w * h
     kept = np.flatnonzero(keep)
     if marks and len(kept) >= 2:
-        keep[kept] = ~foreign_marks(stats[kept, :4], ink.shape[0])
+        keep[kept] = ~foreign_marks(stats[kept, :4], ink.shape[0], on_rule[kept])
     return keep[labels]
 
 
-def foreign_marks(boxes: np.ndarray, height: int) -> np.ndarray:
+def foreign_marks(boxes: np.ndarray, height: int, on_rule: np.ndarray | None = None) -> np.ndarray:
     """Which components (boxes x, y, w, h in a crop ``height`` tall) are marks beside the line's glyphs.
 
     Such a mark lies above or below the band the other components share and
     apart from it, and either comes in from the crop's edge (a bar, a shape)
     or is a thin upright stroke (a tick mark beside an axis label); or it is
-    a frame drawn around the text, enclosing several of its glyphs.
+    a level stroke touching a line through the crop (``on_rule``: a tick on a
+    y-axis); or it is a frame drawn around the text, enclosing several of its glyphs.
     """
     x, y, w, h = boxes.T
     top, bottom = np.median(y), np.median(y + h)
@@ -145,7 +155,9 @@ def foreign_marks(boxes: np.ndarray, height: int) -> np.ndarray:
         enclosed = inside[i]
         span = x1[enclosed].max() - x[enclosed].min()
         frame[i] = span >= FRAME_SPAN * np.median(h[enclosed])
-    return (apart & (edge | tick)) | frame
+    rule_tick = np.zeros(len(boxes), bool) if on_rule is None else (
+        on_rule & (w >= TICK_ASPECT * h) & (h <= RULE_TICK_THIN * band))
+    return (apart & (edge | tick)) | frame | rule_tick
 
 
 def upright_crop(image: np.ndarray, line: OcrLine, angle: float
@@ -205,7 +217,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
     tight = upright[uy0:uy1, ux0:ux1]
     if not vertical:
-        line = replace(line, text=restore_spaces(line.text.strip(), tight))
+        line = replace(line, text=restore_spaces(without_missing_dashes(line.text.strip(), tight), tight))
     return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
                         coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical)
 
@@ -216,6 +228,30 @@ def ink_runs(upright: np.ndarray) -> list[tuple[int, int]]:
     columns = np.concatenate([[False], (upright > 0.5).any(axis=0), [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(columns))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+DASHES = "-‐‑‒–—−"
+"""Hyphen, dashes and the minus sign."""
+DASH_THIN = 0.4
+"""A dash's ink is at most this share of the line's ink height tall."""
+
+
+def without_missing_dashes(text: str, upright: np.ndarray) -> str:
+    """``text`` without a leading or trailing dash where its ink shows none: a tick mark beside an axis label,
+    left out of the ink (see :data:`RULE_TICK_THIN`), that OCR read as a minus sign."""
+    runs = ink_runs(upright)
+    if len(text) < 2 or len(runs) < 2:
+        return text
+
+    def dash(run: tuple[int, int]) -> bool:
+        rows = np.flatnonzero((upright[:, run[0]:run[1]] > 0.5).any(axis=1))
+        tall = rows[-1] - rows[0] + 1 if len(rows) else 0
+        return tall <= DASH_THIN * upright.shape[0] and run[1] - run[0] >= tall
+    if text[0] in DASHES and not dash(runs[0]):
+        text = text[1:].lstrip()
+    if len(text) >= 2 and text[-1] in DASHES and not dash(runs[-1]):
+        text = text[:-1].rstrip()
+    return text
 
 
 TRACKED_GAP = 0.15

@@ -122,8 +122,14 @@ def _tracking(group: list[MeasuredLine], face: FontFace, size: float) -> float:
     return round(spacing, 2) if 0.02 * size <= abs(spacing) <= 0.5 * size else 0.0
 
 
-def _choose_face(group: list[MeasuredLine], fonts: FontCatalogue) -> tuple[FontFace, list[FontFit]]:
-    """The face that explains the paragraph best (votes weighted by length), its italic twin if better."""
+def _choose_face(group: list[MeasuredLine], fonts: FontCatalogue, face: FontFace | None = None
+                 ) -> tuple[FontFace, list[FontFit]]:
+    """The face that explains the paragraph best (votes weighted by length), its italic twin if better;
+    or ``face``, when it fits every line."""
+    if face is not None:
+        chosen = [line.fits.get(face.postscript) or fit_font(line, face) for line in group]
+        if all(chosen):
+            return face, chosen  # type: ignore[return-value]
     votes: dict[str, float] = {}
     for line in group:
         for name, fit in line.fits.items():
@@ -140,9 +146,9 @@ def _choose_face(group: list[MeasuredLine], fonts: FontCatalogue) -> tuple[FontF
 
 
 def build_block(index: int, group: list[MeasuredLine], canvas_width: int, engine: str,
-                fonts: FontCatalogue) -> TextBlock:
-    """One :class:`TextBlock` from a paragraph of measured lines."""
-    face, fits = _choose_face(group, fonts)
+                fonts: FontCatalogue, face: FontFace | None = None) -> TextBlock:
+    """One :class:`TextBlock` from a paragraph of measured lines (set in ``face``, if given and it fits)."""
+    face, fits = _choose_face(group, fonts, face)
     size = float(np.median([f.size for f in fits]))
     spacing = _tracking(group, face, size)
     font = load_font(face.path, size, face.index)
