@@ -100,3 +100,27 @@ def test_small_labels_keep_their_weight(family):
         line = OcrLine("Revenue 45,000", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), 0.99)
         measured = measure_line(pixels, line, [regular, bold], regular)
         assert measured.best.face == regular, (size, {k: round(f.score, 3) for k, f in measured.fits.items()})
+
+
+def test_ink_no_face_explains_is_set_in_a_safe_face_inside_its_box():
+    """Letters drawn twice as tall as any face (as hand-lettered or squeezed titles are) fit no candidate:
+    the face that stretches best (a condensed one) would set them at twice their size, over their
+    neighbours; the fallback family is set inside the ink box instead."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    cfg = load_config(None)
+    fonts = catalogue(tuple(cfg.text.font_dirs))
+    faces = list(dict.fromkeys(f for family in cfg.text.candidate_fonts for w in (400, 700)
+                               if (f := fonts.find(family, w))))
+    fallback = fonts.resolve(cfg.text.fallback_font)
+    image = Image.new("RGB", (700, 100), (250, 245, 235))
+    ImageDraw.Draw(image).text((20, 70), "Grand Opening", font=ImageFont.truetype(designs.font_path(
+        "DejaVuSerif-Bold.ttf"), 48), fill=(120, 20, 40), anchor="ls")
+    pixels = np.asarray(image.resize((700, 200), Image.BICUBIC))
+    ys, xs = np.nonzero(pixels[..., 1] < 150)
+    x0, y0, x1, y1 = xs.min() - 8.0, ys.min() - 8.0, xs.max() + 8.0, ys.max() + 8.0
+    measured = measure_line(pixels, OcrLine("Grand Opening", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), 0.99),
+                            faces, fallback)
+    best = measured.best
+    assert best.face.family == fallback.family and best.face.weight == 700, best.face.postscript
+    assert best.size == pytest.approx(48, rel=0.15), best.size

@@ -8,7 +8,7 @@ from ..fonts import FontFace
 from .columns import is_cjk, is_column
 from .foreign import without_foreign_ink
 from .ink import measure_ink, upright_crop
-from .matching import fit_fonts
+from .matching import NO_FIT, fit_font, fit_fonts, suits
 from .measured import MeasuredLine
 from .ocr import OcrEngine, OcrLine
 
@@ -49,7 +49,8 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
     recognised again from its ink alone; the reading whose rendering explains the
     ink better is kept; ink the text does not explain (an icon beside it, a
     neighbour touching it) is then left out where the text fits clearly better
-    without it (:mod:`.foreign`). A CJK column is measured as vertical text.
+    without it (:mod:`.foreign`); when no face explains the ink, a safe face
+    is set inside it (:func:`unstretched`). A CJK column is measured as vertical text.
     """
     if is_column(line):
         column = measure_ink(image, line, vertical=True)
@@ -73,7 +74,23 @@ def measure_line(image: np.ndarray, line: OcrLine, faces: list[FontFace], fallba
     elif ocr is not None and best.ocr.score < REREAD_BELOW:
         reading = ocr.recognise(ink_only(best.upright))
         best = _reread(image, line, best, [reading] if reading else [], faces, fallback)
-    return without_foreign_ink(image, best, faces, fallback)
+    return unstretched(without_foreign_ink(image, best, faces, fallback), faces, fallback)
+
+
+def unstretched(line: MeasuredLine, faces: list[FontFace], fallback: FontFace) -> MeasuredLine:
+    """``line``, or, when no face explains its ink (:data:`~.matching.NO_FIT`), the line set in the fallback
+    family (at the best face's weight and slant, when it draws the text) rather than in whichever face
+    happens to stretch best; a face that does not explain the ink is set inside the ink box."""
+    best = line.best
+    if line.vertical or best.score >= NO_FIT:
+        return line
+    safe = next((f for f in faces if f.family == fallback.family and f.weight == best.face.weight
+                 and f.italic == best.face.italic), fallback)
+    face = safe if suits(safe, line.text) else best.face
+    fit = fit_font(line, face)
+    if fit is not None:
+        line.fits = {face.postscript: fit}
+    return line
 
 
 REREAD_BELOW = 0.9

@@ -78,8 +78,18 @@ def _shape_similarity(observed: np.ndarray, rendered: np.ndarray, height: int = 
     return iou * min(ratio, 1 / ratio) ** 2
 
 
+NO_FIT = 0.4
+"""Similarity below which a face does not explain a line's ink (outlined, 3D, warped or hand-lettered letters,
+ink another mark runs into): the face is then set as large as fits inside the ink box both ways, not at
+whatever size stretching it to the box needs (a condensed face at twice the text's size)."""
+
+
 def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
-    """Fit ``face`` to the line's ink: similarity, em size and the anchor (left end of the baseline)."""
+    """Fit ``face`` to the line's ink: similarity, em size and the anchor (left end of the baseline).
+
+    The size is the ink's height over the face's (its width's too, when the two agree); a face that does
+    not explain the ink (:data:`NO_FIT`) is set as large as fits inside the ink box both ways.
+    """
     tight, (ix0, iy0, ix1, iy1) = reference(face, measured.text, vertical=measured.vertical)
     ref_w, ref_h = ix1 - ix0, iy1 - iy0
     if ref_h < 2 or ref_w < 2:
@@ -89,7 +99,9 @@ def fit_font(measured: MeasuredLine, face: FontFace) -> FontFit | None:
     score = _shape_similarity(obs, tight)
     size = REF_SIZE * height / ref_h
     size_from_width = REF_SIZE * width / ref_w
-    if abs(size_from_width / size - 1) <= 0.06:
+    if score < NO_FIT:
+        size = min(size, size_from_width)
+    elif abs(size_from_width / size - 1) <= 0.06:
         # the font's proportions agree: the longer extent gives the finer estimate
         size = (size * height + size_from_width * width) / (height + width)
     k = size / REF_SIZE
