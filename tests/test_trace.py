@@ -188,6 +188,9 @@ def test_a_traced_logo_stays_above_the_photo_it_lies_on() -> None:
     ("O", 186.0, 0.90, 0.50, False),  # a letter that renders well
     ("O", 30.0, 0.40, 0.50, False),   # small characters are left to the text stage
     ("OK", 120.0, 0.40, 0.50, False),  # more than one character
+    ("\u25cf", 127.0, 0.95, 0.95, True),  # a disc read again alone as "●": a shape, however well it renders
+    ("\u2605", 60.0, 0.90, 0.99, True),  # a star as "★"
+    ("\u2022", 20.0, 0.90, 0.99, False),  # a bullet at text size stays text
 ])
 def test_which_lone_characters_are_graphics(text: str, size: float, fidelity: float, confidence: float,
                                             graphic: bool) -> None:

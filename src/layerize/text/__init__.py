@@ -13,6 +13,7 @@ character that fits poorly is a graphic OCR misread and left to the objects (:fu
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,10 +72,12 @@ GRAPHIC_UNSURE = (0.7, 0.8)
 
 def is_graphic(block: TextBlock) -> bool:
     """Whether ``block`` is an icon or shape that OCR read as one large character (a mug as "0", a star
-    badge as "☆", a disc as "O"): its render explains its ink poorly, or OCR was unsure and the render
-    mediocre. The objects stage then finds it as a graphic."""
+    badge as "☆", a disc as "O" or "●"): a symbol, or a character whose render explains its ink poorly,
+    or that OCR was unsure of and renders mediocrely. The objects stage then finds it as a graphic."""
     if len(block.text.strip()) != 1 or block.style.size_px < GRAPHIC_MIN_PX or block.fidelity is None:
         return False
+    if unicodedata.category(block.text.strip()) == "So":
+        return True  # a large ● ■ ▲ ★ ♥ is a shape drawn, not a character set
     unsure_ocr, unsure_fit = GRAPHIC_UNSURE
     return block.fidelity < GRAPHIC_MAX_FIDELITY or (
         block.provenance.confidence < unsure_ocr and block.fidelity < unsure_fit)
