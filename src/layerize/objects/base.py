@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from ..primitives.color import channel_max
+from ..primitives.groups import joined_groups
 from ..primitives.masks import dilate
 from ..scene import Box, ImageObject, Provenance, Shape
 
@@ -106,26 +108,22 @@ def joined_across_text(image: np.ndarray, text: np.ndarray, labels: np.ndarray,
     flat = labels.ravel()
     colors = np.stack([np.bincount(flat, weights=image[..., c].ravel().astype(np.float64), minlength=count) / area
                        for c in range(3)], axis=1)
-    parent = np.arange(count)
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
     n, words, boxes, _ = cv2.connectedComponentsWithStats(text.astype(np.uint8), connectivity=8)
     width = text.shape[1]
-    for word in range(1, n):
-        x, y, w, h = (int(v) for v in boxes[word, :4])
-        rows = slice(y + h // 3, y + h - h // 3)  # its middle: not a bar above or below it
-        left = {int(v) for v in np.unique(labels[rows, max(0, x - 3):x]) if v != 0}
-        right = {int(v) for v in np.unique(labels[rows, x + w:min(width, x + w + 3)]) if v != 0}
-        for a in left:  # a shape the words cut across: a piece before them, a piece after
-            for b in right - {a}:
-                if np.abs(colors[a] - colors[b]).max() <= SAME_COLOR:
-                    ra, rb = root(a), root(b)
-                    parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([root(a) for a in range(count)])
+
+    def cut_pieces() -> Iterator[tuple[int, int]]:
+        """Pairs of regions of one colour, one just before a word, one just after it."""
+        for word in range(1, n):
+            x, y, w, h = (int(v) for v in boxes[word, :4])
+            rows = slice(y + h // 3, y + h - h // 3)  # its middle: not a bar above or below it
+            left = {int(v) for v in np.unique(labels[rows, max(0, x - 3):x]) if v != 0}
+            right = {int(v) for v in np.unique(labels[rows, x + w:min(width, x + w + 3)]) if v != 0}
+            for a in left:  # a shape the words cut across: a piece before them, a piece after
+                for b in right - {a}:
+                    if np.abs(colors[a] - colors[b]).max() <= SAME_COLOR:
+                        yield a, b
+
+    roots = joined_groups(count, cut_pieces())
     if (roots == np.arange(count)).all():
         return labels, stats
     joined = stats.copy()

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..fonts import FontCatalogue
 from ..primitives.color import color_distance, hex_to_rgb
+from ..primitives.groups import joined_groups
 from ..render import style_face
 from ..scene import Box, TextBlock, TextStyle
 from ..timing import timed
@@ -110,25 +111,17 @@ SHARE_MARGIN = 0.03
 
 def _roles(blocks: list[TextBlock]) -> list[list[int]]:
     """Groups of block indices set alike in a design: aligned, of one colour, about one size."""
-    parent = list(range(len(blocks)))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def alike(a: TextBlock, b: TextBlock) -> bool:
+        size = min(a.style.size_px, b.style.size_px)
+        return (_eligible(a) and _eligible(b) and abs(a.style.size_px - b.style.size_px) <= SHARE_SIZE * size
+                and color_distance(hex_to_rgb(a.style.color), hex_to_rgb(b.style.color)) <= SHARE_COLOR
+                and _aligned(a.box, b.box, size))
 
-    for i, a in enumerate(blocks):
-        for j in range(i + 1, len(blocks)):
-            b = blocks[j]
-            size = min(a.style.size_px, b.style.size_px)
-            if (_eligible(a) and _eligible(b) and abs(a.style.size_px - b.style.size_px) <= SHARE_SIZE * size
-                    and color_distance(hex_to_rgb(a.style.color), hex_to_rgb(b.style.color)) <= SHARE_COLOR
-                    and _aligned(a.box, b.box, size)):
-                parent[root(j)] = root(i)
+    pairs = ((i, j) for i in range(len(blocks)) for j in range(i + 1, len(blocks)) if alike(blocks[i], blocks[j]))
     roles: dict[int, list[int]] = {}
-    for i in range(len(blocks)):
-        roles.setdefault(root(i), []).append(i)
+    for i, root in enumerate(joined_groups(len(blocks), pairs)):
+        roles.setdefault(int(root), []).append(i)
     return [members for members in roles.values() if len(members) >= SHARE_MIN]
 
 
