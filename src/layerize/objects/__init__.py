@@ -20,8 +20,8 @@ Text pixels are never part of a region, and what one segmenter took the next
 does not see. :func:`segment` runs them, adds the user's forced boxes, keeps
 one object where two segmenters found the same thing and one shape where a shape was found twice
 (:func:`~layerize.objects.borders.single_shapes`), drops flat patches of
-photos, makes what lies on a shape unexplained a decoration object (else it
-would vanish under the native shape), orders the nodes bottom to top (shapes,
+photos, makes each cluster of marks on a shape that nothing explains a decoration
+object (:mod:`.marks`: else it would vanish under the native shape), orders the nodes bottom to top (shapes,
 then objects, larger first), joins the pieces of a line that something on it cuts
 (:mod:`.joins`), traces flat pictures (icons, logos) into path shapes in their
 place where the trace redraws them faithfully (:mod:`.trace`) and returns the mask of pixels to erase from the
@@ -30,14 +30,11 @@ plate: every node's whole area, unless the config keeps them in the plate.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from ..config import ObjectsConfig
-from ..primitives.color import channel_max, hex_to_rgb
 from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
@@ -45,6 +42,7 @@ from ..timing import stage
 from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
 from .borders import box_iou, single_shapes
 from .joins import joined_lines
+from .marks import decorations
 from .trace import traced
 
 __all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
@@ -58,33 +56,6 @@ def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:
     region[2:-2, 2:-2] = True
     alpha = foreground_alpha(crop, region) if region.any() else np.ones(crop.shape[:2], np.float32)
     return cut_out(image, place(image.shape[:2], window, alpha.astype(np.float32)), hint.label, HINT_ENGINE, 1.0)
-
-
-def _leftovers(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list[Found]:
-    """Decorations: what lies on a shape but no node explains (it would vanish under the native shape), once
-    where it lies on two."""
-    shown = text.copy()
-    for f in found:
-        shown |= f.mask
-    shown = dilate(shown, 2, disc=True)
-    result = []
-    for f in found:
-        if not isinstance(f.node, Shape):
-            continue
-        box = f.node.box
-        window = crop_window((int(box.x0), int(box.y0), math.ceil(box.x1), math.ceil(box.y1)), 1, text.shape)
-        rest = f.area[window] & ~shown[window]
-        if f.node.fill:  # the shape's own colour showing through is no decoration
-            paint = np.array(hex_to_rgb(f.node.fill))
-            rest &= channel_max(np.abs(image[window].astype(np.int16) - paint)) > 24
-        rest = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
-        if rest.sum() < 16:
-            continue
-        alpha = place(text.shape, window, dilate(rest, 1, disc=True).astype(np.float32))
-        if (left := cut_out(image, alpha, "decoration", "flat", 0.5)) is not None:
-            result.append(left)
-            shown[window] |= dilate(rest, 3, disc=True)  # a shape under this one finds it explained
-    return result
 
 
 def _unique_objects(found: list[Found]) -> list[Found]:
@@ -129,7 +100,7 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
     found = single_shapes(_unique_objects(found))
     pictures = [f.mask for f in found if isinstance(f.node, ImageObject)]
     found = [f for f in found if isinstance(f.node, ImageObject) or _badge(f.node) or not _inside(f.mask, pictures)]
-    found += _leftovers(image, text, found)
+    found += decorations(image, text, found)
     found.sort(key=lambda f: (isinstance(f.node, ImageObject), -f.node.box.width * f.node.box.height))
     found = joined_lines(found, text)
     if cfg.trace:  # after the sort: a traced picture's paths keep its place in the stack

@@ -8,7 +8,7 @@ import math
 import cv2
 import numpy as np
 
-from ..primitives.color import channel_max, hex_to_rgb, rgb_to_hex
+from ..primitives.color import blend_distances, channel_max, hex_to_rgb, rgb_to_hex
 from ..primitives.masks import crop_window, dilate, place
 from ..scene import Box, Shape
 from .base import Found, fill_holes, to_box
@@ -38,9 +38,7 @@ def delta_e(a: str, b: str) -> float:
 
 def blend_distance(color: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Largest-channel distance of ``color`` from the nearest blend of ``a`` and ``b`` (the segment a-b)."""
-    span = b - a
-    t = float(np.clip(np.dot(color - a, span) / max(float(np.dot(span, span)), 1e-9), 0, 1))
-    return float(np.abs(color - (a + t * span)).max())
+    return float(blend_distances(color, a, b))
 
 
 def find_border(crop: np.ndarray, area: np.ndarray, care: np.ndarray, fill: np.ndarray,

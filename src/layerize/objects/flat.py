@@ -47,6 +47,9 @@ AA_REACH = 2
 """Pixels beside a bar's solid core where its anti-aliased edge may lie."""
 BACKDROP_SPREAD = 16.0
 """Largest distance (0-255) of most (90 %) backdrop pixels from their median for the backdrop to be one colour."""
+PLAIN_SPREAD, PLAIN_SHARE = 8.0, 0.8
+"""The pixels around a region are one plain colour when this share of them lies within this distance (0-255,
+largest channel) of their median."""
 MIN_CONTRAST = 16.0
 """Median edge strength around a region below which it is a soft patch of its surroundings, not a shape."""
 
@@ -75,7 +78,8 @@ class FlatSegmenter:
             window = crop_window((x, y, x + w, y + h), 6, text.shape)  # with its edge band and what lies around
             region = labels[window] == label
             result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper,
-                                _on_backdrops(labels[window], stats, label, region))
+                                _on_backdrops(labels[window], stats, label, region),
+                                _smaller_regions(labels[window], stats, label, page), labels[window] > 0)
             if result is not None:
                 shape, filled = result
                 if shape.shape == "path":
@@ -126,17 +130,21 @@ class FlatSegmenter:
                      provenance=Provenance(engine=self.name, confidence=1.0))
 
     def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray, offset: tuple[int, int],
-              page: np.ndarray | None = None, on_backdrops: bool = False) -> tuple[Shape, np.ndarray] | None:
+              page: np.ndarray | None = None, on_backdrops: bool = False,
+              above: np.ndarray | None = None, flat: np.ndarray | None = None) -> tuple[Shape, np.ndarray] | None:
         """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None. Where the
         ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`). A free-form
-        region among other flat colours is a piece of a graphic, unless it lies ``on_backdrops`` only."""
+        region among other flat colours is a piece of a graphic, unless it lies ``on_backdrops`` only. A
+        rectangle or ellipse may lie under the smaller regions ``above`` (a panel under the cards and the
+        arrow that reach into it): their pixels do not count against its outline. Its outline is bridged
+        across the text, and the ``flat`` pixels' complement (a label's anti-aliased fringe), that cut it."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = fill_holes(region)
         band = dilate(outer, 2, disc=True) & ~outer
         if (residual > MAX_RESIDUAL or np.median(edge_strength(crop)[band]) < MIN_CONTRAST
                 or (~care[band]).mean() > 0.5):  # a glyph's counter, not a shape
             return None
-        filled, contour = fill_holes(dilate(_bridged(region, care), 1, disc=True))
+        filled, contour = fill_holes(dilate(_bridged(region, care if flat is None else care & flat), 1, disc=True))
         rect = cv2.minAreaRect(contour)
         thin, long = sorted(rect[1])
         ox, oy = offset
@@ -152,10 +160,13 @@ class FlatSegmenter:
             if path is not None:
                 return path, filled & ~holes
         outline = fit_outline(filled, contour, care)
+        if (outline.fit < MIN_FIT or outline.kind == "polygon") and above is not None and (above & ~filled).any():
+            under = fit_outline(filled, contour, care & ~above, primitives_only=True)
+            outline = under if under.fit >= MIN_FIT else outline
         # a small shape alone on a backdrop may miss by half a pixel along its outline, whatever the IoU says
         lenient = 1 - 0.5 * cv2.arcLength(contour, True) / max(float(filled.sum()), 1.0)
         if outline.fit < MIN_FIT or outline.kind == "polygon":
-            around = Backdrop.of(crop, outer)
+            around = Backdrop.of(crop, outer, care)
             if outline.fit < MIN_FIT and not (outline.fit >= lenient and around.one_colour):
                 return None
             if outline.kind == "polygon" and (not around.stands_out or (not on_backdrops and around.pieces)):
@@ -182,14 +193,20 @@ class Backdrop:
 
     pixels: np.ndarray
     ring_size: int
+    plain_contrast: float = 0.0
 
     @classmethod
-    def of(cls, crop: np.ndarray, region: np.ndarray) -> Backdrop:
+    def of(cls, crop: np.ndarray, region: np.ndarray, care: np.ndarray | None = None) -> Backdrop:
+        """What lies around ``region``; whether it is plain is judged on the ``care`` pixels (not text)."""
         own = np.median(crop[region].astype(np.float32), axis=0)
         ring = _ring(region)
         size = int(ring.sum())
+        around = crop[ring if care is None else ring & care].astype(np.float32)
+        paper = np.median(around, axis=0) if len(around) else own
+        plain = len(around) > 0 and float((channel_max(np.abs(around - paper)) <= PLAIN_SPREAD).mean()) >= PLAIN_SHARE
+        contrast = float(np.abs(paper - own).max()) if plain else 0.0
         ring &= channel_max(np.abs(crop.astype(np.float32) - own)) > 40  # tips the region does not reach
-        return cls(crop[ring].astype(np.float32), size)
+        return cls(crop[ring].astype(np.float32), size, contrast)
 
     @property
     def one_colour(self) -> bool:
@@ -198,9 +215,10 @@ class Backdrop:
 
     @property
     def stands_out(self) -> bool:
-        """Whether most of what lies around the region differs from it: a flat patch of a textured page in
-        the page's own colour (paper grain) is no shape."""
-        return len(self.pixels) >= 0.5 * max(self.ring_size, 1)
+        """Whether most of what lies around the region differs from it, or it lies on one plain colour it
+        differs from (a light grey arrow on white): a flat patch of a textured page in the page's own
+        colour (paper grain) is no shape."""
+        return len(self.pixels) >= 0.5 * max(self.ring_size, 1) or self.plain_contrast >= MIN_CONTRAST
 
     @property
     def pieces(self) -> bool:
@@ -233,9 +251,7 @@ def _painted_width(crop: np.ndarray, line: np.ndarray, care: np.ndarray, fill: s
 
 def _bridged(region: np.ndarray, care: np.ndarray) -> np.ndarray:
     """``region`` with each run of text pixels (not ``care``) that has the region on both its ends, in a
-    row or a column, filled in: a shape that its label cuts in two is one again."""
-    if cv2.connectedComponents(region.astype(np.uint8), connectivity=8)[0] <= 2:
-        return region
+    row or a column, filled in: a shape that its label cuts, in two or to its edge, is whole again."""
     result = region.copy()
     for grid, out in ((region, result), (region.T, result.T)):
         blocked = ~(care if grid is region else care.T)
@@ -255,6 +271,13 @@ def _on_backdrops(labels: np.ndarray, stats: np.ndarray, label: int, region: np.
     around = around[(around != 0) & (around != label)]
     area = stats[:, cv2.CC_STAT_AREA]
     return len(around) > 0 and float((area[around] >= 2 * area[label]).mean()) >= 0.8
+
+
+def _smaller_regions(labels: np.ndarray, stats: np.ndarray, label: int, page: int) -> np.ndarray:
+    """The pixels of the flat regions other than the page that are smaller than region ``label`` (in a crop
+    of the ``labels``): what may lie on it, since shapes stack larger first."""
+    area = stats[:, cv2.CC_STAT_AREA]
+    return (labels > 0) & (labels != label) & (labels != page) & (area[labels] < area[label])
 
 
 def _line_ends(corners: np.ndarray) -> np.ndarray:

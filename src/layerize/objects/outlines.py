@@ -124,12 +124,12 @@ def _sharpened(points: tuple[tuple[int, int], ...], contour: np.ndarray,
     return tuple(result)
 
 
-def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Outline:
+def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray, primitives_only: bool = False) -> Outline:
     """The outline that best matches the region ``filled`` (IoU over the ``care`` pixels).
 
     Rectangle, ellipse and rounded rectangle come first; a polygon only where
-    none of them fits to :data:`PRIMITIVE_FIT`. A more complex candidate must
-    leave clearly less mismatch than a simpler one.
+    none of them fits to :data:`PRIMITIVE_FIT` (and not at all with ``primitives_only``). A more complex
+    candidate must leave clearly less mismatch than a simpler one.
     """
     ys, xs = np.nonzero(filled)
     box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
@@ -145,7 +145,7 @@ def fit_outline(filled: np.ndarray, contour: np.ndarray, care: np.ndarray) -> Ou
     # the corner estimate runs high where anti-aliased edge pixels were lost: try a little less too
     rounded = max((scored(Outline("rect", box, radius=radius * f)) for f in (0.8, 0.9, 1.0)), key=lambda o: o.fit)
     best = _simplest([scored(Outline("rect", box)), scored(Outline("ellipse", box)), rounded], 2 / 3)
-    if best.fit >= PRIMITIVE_FIT:
+    if best.fit >= PRIMITIVE_FIT or primitives_only:
         return best
     perimeter = cv2.arcLength(contour, True)
     polygons = {tuple(map(tuple, cv2.approxPolyDP(contour, eps, True)[:, 0])) for eps in (1.0, 0.01 * perimeter)}

@@ -36,6 +36,15 @@ def colour_distances(pixels: np.ndarray, colours: np.ndarray) -> np.ndarray:
     return np.abs(pixels[..., None, :].astype(np.float32) - colours).max(axis=-1)
 
 
+def blend_distances(pixels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each pixel's distance (largest channel) from the nearest blend of colours ``a`` and ``b`` (the
+    segment a-b): ``pixels.shape[:-1]``."""
+    pixels = np.asarray(pixels, np.float32)
+    a, span = np.asarray(a, np.float32), np.asarray(b, np.float32) - np.asarray(a, np.float32)
+    t = np.clip((pixels - a) @ span / max(float(span @ span), 1e-9), 0, 1)
+    return channel_max(np.abs(pixels - (a + t[..., None] * span)))
+
+
 def flat_colours(pixels: np.ndarray, max_colors: int, spread: float, share: float) -> np.ndarray | None:
     """The fewest colours (k x 3, k <= ``max_colors``) such that ``share`` of ``pixels`` (N x 3) lie within
     ``spread`` (per channel) of one of them, or None when no ``max_colors`` do. Seeded: the same pixels
