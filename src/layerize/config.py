@@ -42,6 +42,8 @@ class OcrConfig(_Section):
     engine: str = Field(default="rapidocr", description="OCR engine name (rapidocr, easyocr)")
     min_confidence: float = Field(default=0.5, ge=0, le=1, description="Drop OCR lines below this score")
     max_side: int = Field(default=2048, ge=256, le=8192, description="Longest side the OCR engine sees")
+    faint_lines: bool = Field(default=True, description="rapidocr: also take the text boxes its detector is less "
+                              "sure of (short or low-contrast text) where they overlap no surer box")
 
 
 class TextConfig(_Section):

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -78,6 +79,52 @@ def _line(text: str, quad: object, score: float, scale: float) -> OcrLine:
     return OcrLine(text, tuple((float(x), float(y)) for x, y in points), float(score))
 
 
+FAINT_BOX_SCORE = 0.3
+"""Mean text probability over a detected box (PP-OCR's ``box_thresh``, 0.5 by default) down to which a box
+is still a line where it overlaps no surer one: short or low-contrast text (a word in white on a teal
+arrow, a lone digit in a chart cell) scores 0.3-0.5."""
+FAINT_OVERLAP = 0.2
+"""Largest share of a faint box that may lie on a surer box for it to be a line of its own."""
+FAINT_MIN_SCORE = 0.9
+"""Recognition score a line in a faint box needs (with a letter or digit in it): the detector's doubt is
+not doubled by the recogniser's (a rule read as "_", a star as "★")."""
+
+
+class _WithFaintBoxes:
+    """PP-OCR's DB post-processing (boxes from the text probability map) that adds, to the boxes it finds,
+    those a lower box score (:data:`FAINT_BOX_SCORE`) finds that overlap none of them."""
+
+    def __init__(self, usual: Any) -> None:
+        self.usual = usual
+        self.faint = copy.copy(usual)
+        self.faint.box_thresh = FAINT_BOX_SCORE
+        self.added: list[tuple[float, float, float, float]] = []  # the faint boxes of the last call
+
+    def __call__(self, pred: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, list[float]]:
+        boxes, scores = self.usual(pred, shape)
+        more, more_scores = self.faint(pred, shape)
+        sure = [_quad_box(b) for b in boxes]
+        added = [i for i, b in enumerate(more) if max((_overlap(_quad_box(b), s) for s in sure), default=0.0)
+                 <= FAINT_OVERLAP]
+        self.added = [_quad_box(more[i]) for i in added]
+        if not added:
+            return boxes, scores
+        joined = np.concatenate([np.asarray(boxes).reshape(-1, 4, 2), np.asarray(more)[added]])
+        return joined.astype(np.asarray(more).dtype), [*scores, *(more_scores[i] for i in added)]
+
+
+def _quad_box(quad: np.ndarray) -> tuple[float, float, float, float]:
+    q = np.asarray(quad, np.float64)
+    return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of box ``a`` that lies on box ``b``."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy / max((a[2] - a[0]) * (a[3] - a[1]), 1e-9)
+
+
 class RapidOcrEngine:
     """PP-OCR (detection + recognition) through ``rapidocr`` and onnxruntime."""
 
@@ -92,6 +139,10 @@ class RapidOcrEngine:
         self.max_side = max_side
         self._engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": max_side})
         self._classify = bool(self._engine.use_cls)  # rapidocr keeps the last call's steps: each call names its own
+        self._faint: _WithFaintBoxes | None = None
+        if (cfg or OcrConfig()).faint_lines:
+            detector = self._engine._load_det_model()  # rapidocr==3.10 pinned: its detector's post-processing
+            detector.postprocess_op = self._faint = _WithFaintBoxes(detector.postprocess_op)
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def read(self, image: np.ndarray) -> list[OcrLine]:
@@ -102,7 +153,10 @@ class RapidOcrEngine:
                 timing.add(f"ocr.{step}", seconds)
         if result.boxes is None:
             return []
-        return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores) if t.strip()]
+        faint = self._faint.added if self._faint else []
+        return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores)
+                if t.strip() and (s >= FAINT_MIN_SCORE and any(c.isalnum() for c in t)
+                                  or all(_overlap(_quad_box(q), f) < 0.5 for f in faint))]
 
     def recognise(self, image: np.ndarray) -> OcrLine | None:
         result = self._engine(image, use_det=False, use_cls=False, use_rec=True)
