@@ -5,6 +5,7 @@ from __future__ import annotations
 import designs
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 import layerize
 from layerize.config import load_config
@@ -124,3 +125,22 @@ def test_ink_no_face_explains_is_set_in_a_safe_face_inside_its_box():
     best = measured.best
     assert best.face.family == fallback.family and best.face.weight == 700, best.face.postscript
     assert best.size == pytest.approx(48, rel=0.15), best.size
+
+
+def test_an_icon_read_as_a_character_is_no_part_of_the_text(tmp_path):
+    """A clock before "Today" that OCR reads as a "©": the text is "Today" alone, at its size, and the
+    clock is not erased from the plate as the ink of a glyph."""
+    scale, grey = 4, (102, 107, 114)
+    page = Image.new("RGB", (400 * scale, 60 * scale), (239, 241, 248))
+    draw = ImageDraw.Draw(page)
+    draw.ellipse([68 * scale, 23 * scale, 86 * scale, 41 * scale], outline=grey, width=2 * scale)
+    draw.line([77 * scale, 28 * scale, 77 * scale, 32 * scale, 82 * scale, 32 * scale], fill=grey, width=2 * scale)
+    page = page.reduce(scale)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/lato/Lato-Light.ttf", 22)
+    ImageDraw.Draw(page).text((96, 32), "Today", font=font, fill=grey, anchor="lm")
+    page.save(tmp_path / "today.png")
+    scene = layerize.analyze(tmp_path / "today.png")
+    assert [block.text for block in scene.texts] == ["Today"]
+    assert scene.texts[0].style.size_px == pytest.approx(22, rel=0.15)
+    plate, original = np.asarray(scene.background.image, float), np.asarray(page, float)
+    assert np.abs(plate[15:50, 60:90] - original[15:50, 60:90]).max(axis=2).mean() < 2.0

@@ -5,12 +5,15 @@ speech bubble), and lines set tight touch their neighbours or lie on a shape
 of the ink's colour; the fit then stretches the text over the whole ink, in
 whatever face stretches best, at a size half as large again or more. A line
 that fits poorly is therefore measured again inside a few windows of its ink
-(without the ink before its first or after its last wide gap; only the band of
+(without the ink before its first or after its last wide gap, and there without
+the lone mark OCR may have read that ink as: a clock as "©"; only the band of
 rows the text's width explains), and a window is taken when the text fits it
 clearly better, and well.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import numpy as np
 
@@ -35,18 +38,46 @@ BAND_SHORT = 0.8
 are tried away."""
 BAND_QUANTILES = (10, 50, 90)
 """Which faces' bands are tried: percentiles of the band heights over the candidate faces."""
+PAIRS = {")": "(", "(": ")", "]": "[", "[": "]", "}": "{", "{": "}"}
 MARGIN = 0.15
 """Margin of a window around the ink it keeps, in ink heights of that ink."""
 
 
-def end_mark_windows(line: MeasuredLine) -> list[Window]:
-    """The line without the ink before its first wide gap, and without the ink after its last."""
+def end_mark_windows(line: MeasuredLine) -> list[tuple[Window, str]]:
+    """The line without the ink before its first wide gap, and without the ink after its last, each with
+    the text it holds: the whole text, and without a lone mark OCR read that ink as (")" for a clock)."""
     height, width = line.upright.shape
     runs = ink_runs(line.upright)
     wide = [i for i in range(1, len(runs)) if runs[i][0] - runs[i - 1][1] >= max(2.0, END_MARK_GAP * height)]
     if not wide:
         return []
-    return [(runs[wide[0]][0], 0, width, height), (0, 0, runs[wide[-1] - 1][1], height)]
+    after, before = (runs[wide[0]][0], 0, width, height), (0, 0, runs[wide[-1] - 1][1], height)
+    windows = [(after, line.text), (before, line.text)]
+    text = line.text
+    if len(text) > 2 and _stray(text, 0):
+        windows.append((after, text[1:].strip()))
+    if len(text) > 2 and _stray(text, -1):
+        windows.append((before, text[:-1].strip()))
+    return windows
+
+
+def _stray(text: str, at: int) -> bool:
+    """Whether the character at an end of ``text`` (``at`` 0 or -1) may be an icon OCR read as a character:
+    a symbol, a mark, a circled number or a letter of another script than its neighbour's ("©", ")", "⑤",
+    "Θ" for a clock before "Today"; no currency sign), without its partner in the text, next to a letter
+    or digit."""
+    mark = text[at]
+    rest = text[1:].strip() if at == 0 else text[:-1].strip()
+    neighbour = rest[0] if at == 0 else rest[-1]
+    if not neighbour.isalnum() or PAIRS.get(mark, "\0") in text:
+        return False
+    kind = unicodedata.category(mark)
+    return (kind[0] in "SP" and kind != "Sc" or kind == "No"
+            or kind[0] == "L" and _script(mark) != _script(neighbour) and neighbour.isalpha())
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "").split(" ")[0]
 
 
 def band_windows(line: MeasuredLine, faces: list[FontFace]) -> list[Window]:
@@ -67,13 +98,14 @@ def band_windows(line: MeasuredLine, faces: list[FontFace]) -> list[Window]:
     return windows
 
 
-def measured_within(image: np.ndarray, line: MeasuredLine, window: Window) -> MeasuredLine | None:
-    """The line's text measured again on the ink inside ``window`` (upright crop pixels) only."""
+def measured_within(image: np.ndarray, line: MeasuredLine, window: Window, text: str | None = None
+                    ) -> MeasuredLine | None:
+    """The line's text (or ``text``) measured again on the ink inside ``window`` (upright crop pixels) only."""
     x0, y0, x1, y1 = window
     margin = MARGIN * (y1 - y0)
     corners = np.array([[x0, y0 - margin, 1], [x1, y0 - margin, 1], [x1, y1 + margin, 1], [x0, y1 + margin, 1]])
     quad = tuple((float(x), float(y)) for x, y in corners @ line.to_image.T)
-    return measure_ink(image, OcrLine(line.ocr.text, quad, line.ocr.score), line.angle)
+    return measure_ink(image, OcrLine(line.ocr.text if text is None else text, quad, line.ocr.score), line.angle)
 
 
 def without_foreign_ink(image: np.ndarray, line: MeasuredLine, faces: list[FontFace], fallback: FontFace
@@ -83,10 +115,10 @@ def without_foreign_ink(image: np.ndarray, line: MeasuredLine, faces: list[FontF
         return line
     usable = [face for face in faces if suits(face, line.text)] or [fallback]
     kept = line
-    windows = ([(w, FOREIGN_BELOW) for w in end_mark_windows(line)]
-               + [(w, BAND_FLOOR) for w in band_windows(line, usable)])
-    for window, floor in windows:
-        again = measured_within(image, line, window)
+    windows = ([(w, text, FOREIGN_BELOW if text == line.text else BAND_FLOOR) for w, text in end_mark_windows(line)]
+               + [(w, line.text, BAND_FLOOR) for w in band_windows(line, usable)])
+    for window, text, floor in windows:
+        again = measured_within(image, line, window, text)
         if again is None:
             continue
         fit_fonts(again, faces, fallback)
