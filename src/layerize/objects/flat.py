@@ -136,15 +136,16 @@ class FlatSegmenter:
         ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`). A free-form
         region among other flat colours is a piece of a graphic, unless it lies ``on_backdrops`` only. A
         rectangle or ellipse may lie under the smaller regions ``above`` (a panel under the cards and the
-        arrow that reach into it): their pixels do not count against its outline. Its outline is bridged
-        across the text, and the ``flat`` pixels' complement (a label's anti-aliased fringe), that cut it."""
+        arrow that reach into it): their pixels do not count against its outline. An outline that fits
+        no primitive is tried again bridged across the text, and the ``flat`` pixels' complement (a
+        label's anti-aliased fringe), that cut it open."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = fill_holes(region)
         band = dilate(outer, 2, disc=True) & ~outer
         if (residual > MAX_RESIDUAL or np.median(edge_strength(crop)[band]) < MIN_CONTRAST
                 or (~care[band]).mean() > 0.5):  # a glyph's counter, not a shape
             return None
-        filled, contour = fill_holes(dilate(_bridged(region, care if flat is None else care & flat), 1, disc=True))
+        filled, contour = fill_holes(dilate(_bridged(region, care), 1, disc=True))
         rect = cv2.minAreaRect(contour)
         thin, long = sorted(rect[1])
         ox, oy = offset
@@ -160,6 +161,11 @@ class FlatSegmenter:
             if path is not None:
                 return path, filled & ~holes
         outline = fit_outline(filled, contour, care)
+        if outline.fit < MIN_FIT and flat is not None:  # a label over its edge, or its fringe, cut it open
+            wider, around_wider = fill_holes(dilate(_bridged(region, care & flat, always=True), 1, disc=True))
+            again = fit_outline(wider, around_wider, care)
+            if again.fit > outline.fit:
+                filled, contour, outline = wider, around_wider, again
         if (outline.fit < MIN_FIT or outline.kind == "polygon") and above is not None and (above & ~filled).any():
             under = fit_outline(filled, contour, care & ~above, primitives_only=True)
             outline = under if under.fit >= MIN_FIT else outline
@@ -249,9 +255,12 @@ def _painted_width(crop: np.ndarray, line: np.ndarray, care: np.ndarray, fill: s
     return round(min(solid + float(share.sum()) / length, solid + 2 * AA_REACH), 2)
 
 
-def _bridged(region: np.ndarray, care: np.ndarray) -> np.ndarray:
+def _bridged(region: np.ndarray, care: np.ndarray, always: bool = False) -> np.ndarray:
     """``region`` with each run of text pixels (not ``care``) that has the region on both its ends, in a
-    row or a column, filled in: a shape that its label cuts, in two or to its edge, is whole again."""
+    row or a column, filled in: a shape that its label cuts in two (or, ``always``, to its edge) is whole
+    again."""
+    if not always and cv2.connectedComponents(region.astype(np.uint8), connectivity=8)[0] <= 2:
+        return region
     result = region.copy()
     for grid, out in ((region, result), (region.T, result.T)):
         blocked = ~(care if grid is region else care.T)
