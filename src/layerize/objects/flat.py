@@ -79,7 +79,7 @@ class FlatSegmenter:
             region = labels[window] == label
             result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper,
                                 _on_backdrops(labels[window], stats, label, region),
-                                _smaller_regions(labels[window], stats, label, page), labels[window] > 0)
+                                _smaller_regions(labels[window], stats, label, page))
             if result is not None:
                 shape, filled = result
                 if shape.shape == "path":
@@ -131,14 +131,13 @@ class FlatSegmenter:
 
     def shape(self, crop: np.ndarray, region: np.ndarray, care: np.ndarray, offset: tuple[int, int],
               page: np.ndarray | None = None, on_backdrops: bool = False,
-              above: np.ndarray | None = None, flat: np.ndarray | None = None) -> tuple[Shape, np.ndarray] | None:
+              above: np.ndarray | None = None) -> tuple[Shape, np.ndarray] | None:
         """A native shape and its pixels for one flat ``region`` of a crop at ``offset``, or None. Where the
         ``page`` colour shows through holes in it, a path with those holes (:mod:`.holes`). A free-form
         region among other flat colours is a piece of a graphic, unless it lies ``on_backdrops`` only. A
         rectangle or ellipse may lie under the smaller regions ``above`` (a panel under the cards and the
         arrow that reach into it): their pixels do not count against its outline. An outline that fits
-        no primitive is tried again bridged across the text, and the ``flat`` pixels' complement (a
-        label's anti-aliased fringe), that cut it open."""
+        no primitive is tried again bridged across text that cuts it open to its edge."""
         fill, gradient, residual = fill_paint(crop, region)
         outer, _ = fill_holes(region)
         band = dilate(outer, 2, disc=True) & ~outer
@@ -161,8 +160,8 @@ class FlatSegmenter:
             if path is not None:
                 return path, filled & ~holes
         outline = fit_outline(filled, contour, care)
-        if outline.fit < MIN_FIT and flat is not None:  # a label over its edge, or its fringe, cut it open
-            wider, around_wider = fill_holes(dilate(_bridged(region, care & flat, always=True), 1, disc=True))
+        if outline.fit < MIN_FIT:  # a label over its edge may have cut it open
+            wider, around_wider = fill_holes(dilate(_bridged(region, care, always=True), 1, disc=True))
             again = fit_outline(wider, around_wider, care)
             if again.fit > outline.fit:
                 filled, contour, outline = wider, around_wider, again
