@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ..primitives.color import blend_distances, channel_max, hex_to_rgb
-from ..primitives.masks import crop_window, dilate, place
+from ..primitives.masks import crop_window, dilate, erode, place
 from ..primitives.paths import coverage
 from ..scene import Shape
 from .base import Found, cut_out
@@ -29,13 +29,17 @@ def decorations(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list
     """Decorations: marks on a shape that no node explains (they would vanish under the native shape), once
     where they lie on two, one per cluster of marks (:func:`_marks`)."""
     explained = np.zeros(text.shape, bool)  # by the decorations made so far
+    takers = np.zeros(text.shape, np.int32)  # how many nodes take each pixel
+    for f in found:
+        takers += f.mask
     result = []
     for f in found:
         if not isinstance(f.node, Shape):
             continue
         box = f.node.box
         window = crop_window((int(box.x0), int(box.y0), math.ceil(box.x1), math.ceil(box.y1)), 1, text.shape)
-        others = dilate(text[window] | _masks_but(found, f, window), 2, disc=True) | explained[window]
+        taken_by_others = takers[window] > f.mask[window]
+        others = dilate(text[window] | taken_by_others, 2, disc=True) | explained[window]
         distance = _off_paint(image[window], f, window)
         for mark in _marks(distance, f.area[window] | _drawn(f.node, window), others):
             solid = 0.9 * float(np.percentile(distance[mark], 90))  # the mark's own colour, unblended
@@ -44,15 +48,6 @@ def decorations(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list
                 result.append(left)
                 explained[window] |= dilate(mark, 3, disc=True)  # a shape under this one finds it explained
     return result
-
-
-def _masks_but(found: list[Found], own: Found, window: tuple[slice, slice]) -> np.ndarray:
-    """The pixels of ``window`` that the ``found`` nodes other than ``own`` take."""
-    taken = np.zeros(own.mask[window].shape, bool)
-    for f in found:
-        if f is not own:
-            taken |= f.mask[window]
-    return taken
 
 
 def _off_paint(crop: np.ndarray, shape: Found, window: tuple[slice, slice]) -> np.ndarray:
@@ -64,7 +59,7 @@ def _off_paint(crop: np.ndarray, shape: Found, window: tuple[slice, slice]) -> n
         fill = np.array(hex_to_rgb(node.fill), np.float32)
         stroke = np.array(hex_to_rgb(node.stroke), np.float32) if node.stroke else fill
         return blend_distances(pixels, fill, stroke)
-    paint = _eroded(shape.mask[window], 1)
+    paint = erode(shape.mask[window], 1, disc=True)
     weight = cv2.blur(paint.astype(np.float32), (PAINT_REACH, PAINT_REACH))[..., None]
     local = cv2.blur(pixels * paint[..., None], (PAINT_REACH, PAINT_REACH)) / np.maximum(weight, 1e-6)
     if node.fill:
@@ -76,7 +71,7 @@ def _marks(distance: np.ndarray, area: np.ndarray, others: np.ndarray) -> list[n
     """The clusters (within :data:`MARK_GAP` of each other) of pixels inside a shape's ``area``, off its
     anti-aliased rim, that lie off its paint (``distance``) and that no ``others`` explain. A 1-2 px rule or
     icon stroke counts: its pixels, not the shape's dilated mask, say what it is."""
-    rest = _eroded(area, 2) & ~others & (distance > MARK_CONTRAST)
+    rest = erode(area, 2, disc=True) & ~others & (distance > MARK_CONTRAST)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
     rest = np.isin(labels, np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= MIN_MARK) + 1)
     count, clusters = cv2.connectedComponents(dilate(rest, MARK_GAP // 2, disc=True).astype(np.uint8))
@@ -96,7 +91,3 @@ def _drawn(shape: Shape, window: tuple[slice, slice]) -> np.ndarray:
     box = (shape.box.x0 - ox, shape.box.y0 - oy, shape.box.x1 - ox, shape.box.y1 - oy)
     points = tuple((x - ox, y - oy) for x, y in shape.points or ())
     return Outline(shape.shape, box, shape.corner_radius, points).coverage(size) > 0.5
-
-
-def _eroded(mask: np.ndarray, radius: int) -> np.ndarray:
-    return ~dilate(~mask, radius, disc=True)

@@ -17,7 +17,7 @@ import numpy as np
 import vtracer
 
 from ..primitives.color import colour_distances, flat_colours, rgb_to_hex
-from ..primitives.masks import dilate
+from ..primitives.masks import dilate, erode
 from ..primitives.paths import Knot, bounds, coverage
 from ..scene import ImageObject, Provenance, Shape
 from .base import HINT_ENGINE, Found, to_box
@@ -87,7 +87,7 @@ def one_paint_each(colors: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, n
 def _edge_band(colors: np.ndarray, index: np.ndarray, c: int) -> bool:
     """Whether colour ``c`` is a blend of two others whose pixels are all edge (none has its 3x3 in it)."""
     own = index == c
-    core = ~dilate(~own, 1)
+    core = erode(own, 1)
     if core.sum() > EDGE_CORE * own.sum():
         return False
     others = [o for o in range(len(colors)) if o != c]

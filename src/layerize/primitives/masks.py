@@ -18,6 +18,11 @@ def dilate(mask: np.ndarray, radius: int, disc: bool = False) -> np.ndarray:
     return cv2.dilate(mask.astype(np.uint8), kernel) > 0
 
 
+def erode(mask: np.ndarray, radius: int, disc: bool = False) -> np.ndarray:
+    """``mask`` shrunk by ``radius`` pixels: what :func:`dilate` of its complement leaves."""
+    return ~dilate(~mask.astype(bool), radius, disc)
+
+
 def crop_window(box: tuple[int, int, int, int], margin: int, shape: tuple[int, int]) -> Window:
     """The slices of ``box`` (x0, y0, x1, y1) grown by ``margin``, clipped to ``shape`` (height, width)."""
     x0, y0, x1, y1 = box
