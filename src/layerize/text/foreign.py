@@ -52,8 +52,8 @@ def end_mark_windows(line: MeasuredLine) -> list[tuple[Window, str]]:
     if not wide:
         return []
     after, before = (runs[wide[0]][0], 0, width, height), (0, 0, runs[wide[-1] - 1][1], height)
-    windows = [(after, line.text), (before, line.text)]
     text = line.text
+    windows = [(after, text), (before, text)]
     if len(text) > 2 and _stray(text, 0):
         windows.append((after, text[1:].strip()))
     if len(text) > 2 and _stray(text, -1):

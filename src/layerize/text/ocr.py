@@ -104,9 +104,9 @@ class _WithFaintBoxes:
         boxes, scores = self.usual(pred, shape)
         more, more_scores = self.faint(pred, shape)
         sure = [_quad_box(b) for b in boxes]
-        added = [i for i, b in enumerate(more) if max((_overlap(_quad_box(b), s) for s in sure), default=0.0)
-                 <= FAINT_OVERLAP]
-        self.added = [_quad_box(more[i]) for i in added]
+        faint = [_quad_box(b) for b in more]
+        added = [i for i, b in enumerate(faint) if max((_overlap(b, s) for s in sure), default=0.0) <= FAINT_OVERLAP]
+        self.added = [faint[i] for i in added]
         if not added:
             return boxes, scores
         joined = np.concatenate([np.asarray(boxes).reshape(-1, 4, 2), np.asarray(more)[added]])
