@@ -40,6 +40,10 @@ STROKE_MIN_CONTRAST, STROKE_MIN_AROUND = 40.0, 0.75
 """An outline differs this much (RGB distance) from fill and background and covers this share of the
 pixels just outside the glyphs (a shadow or a neighbour covers one side only)."""
 
+STROKE_MAX_WIDTH, STROKE_END = 0.3, 2
+"""An outline is at most STROKE_MAX_WIDTH em wide and ends: STROKE_END pixels past that width its colour
+is gone (a pale bar or panel just taller than the text rings the glyphs too, and goes on)."""
+
 SHADOW_MIN_MATCH, SHADOW_MIN_EXPLAINED, SHADOW_MIN_CHANGE = 0.5, 0.5, 12.0
 """A shadow's silhouette must correlate this well with the change outside the text, explain this share
 of the change where it paints, and change the background by this much (RGB distance) where it is dense."""
@@ -148,14 +152,16 @@ def measure_stroke(block: TextBlock, window: _Window) -> TextStroke | None:
     toward = color - window.background
     coverage = np.clip(((window.pixels - window.background) * toward).sum(axis=2)
                        / np.maximum((toward * toward).sum(axis=2), 1e-6), 0.0, 1.0)
-    width = 0.0
-    for r in range(1, max(3, int(0.3 * block.style.size_px)) + 1):
+    width, widest = 0.0, max(3, int(STROKE_MAX_WIDTH * block.style.size_px))
+    for r in range(1, widest + STROKE_END + 1):
         ring = (outside > r - 1) & (outside <= r)
         if not ring.any():
             break
         share = float(coverage[ring].mean())
         if share < 0.15:
             break
+        if r > widest:
+            return None  # the colour goes on past any outline's width: a panel the text sits on
         width += share
     if width < 0.75:
         return None
