@@ -1,4 +1,4 @@
-"""What the PPTX and SVG exporters share: how a shape is painted, where a line runs, how text is outlined.
+"""What the PPTX and SVG exporters share: how a shape is painted, how text is outlined.
 
 Shape conventions (the scene graph stores only a box per shape):
 
@@ -7,8 +7,10 @@ Shape conventions (the scene graph stores only a box per shape):
 * ``line`` is a straight rule from ``points[0]`` to ``points[1]`` when given,
   else along the long axis of ``box`` through its centre; it is drawn in
   ``stroke`` (else ``fill``) with ``stroke_width`` (else the box's short side,
-  at least 1 px).
+  at least 1 px) (:func:`layerize.render.line_endpoints`).
 * ``polygon`` is the closed outline through ``points``, painted like a rect.
+* A ``dash`` (dash, gap) breaks the line or the stroke into dashes from where
+  its outline starts (SVG's ``stroke-dasharray``, DrawingML's ``a:custDash``).
 * A ``gradient`` runs along its angle between the two points where the box
   ends in that direction (:func:`gradient_line`); ``fill`` is its fallback.
 
@@ -45,18 +47,6 @@ def shape_paint(shape: Shape) -> Paint:
     if shape.stroke and shape.stroke_width > 0:
         return Paint(fill=shape.fill, stroke=shape.stroke, stroke_width=shape.stroke_width)
     return Paint(fill=shape.fill, stroke=None, stroke_width=0.0)
-
-
-def line_endpoints(shape: Shape) -> tuple[float, float, float, float]:
-    """``(x1, y1, x2, y2)`` of a ``line`` shape: its two points, else the long axis of its box."""
-    if shape.points and len(shape.points) >= 2:
-        (x1, y1), (x2, y2) = shape.points[0], shape.points[-1]
-        return x1, y1, x2, y2
-    box = shape.box
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    if box.width >= box.height:
-        return box.x0, cy, box.x1, cy
-    return cx, box.y0, cx, box.y1
 
 
 def gradient_line(shape: Shape) -> tuple[float, float, float, float]:

@@ -72,7 +72,7 @@ from pptx.util import Emu
 
 from layerize.config import ExportConfig
 from layerize.primitives.paths import Subpath, bounds, segments
-from layerize.render import align_offset, line_spans, place_lines
+from layerize.render import align_offset, line_endpoints, line_spans, place_lines
 from layerize.scene import (
     Box,
     Gradient,
@@ -86,7 +86,7 @@ from layerize.scene import (
     png_bytes,
 )
 
-from ._common import line_endpoints, outline_width, shape_paint, span_family
+from ._common import outline_width, shape_paint, span_family
 from ._stablezip import write_stable_zip
 
 EMU_PER_POINT = 12700
@@ -124,6 +124,19 @@ def rotated_about(x: float, y: float, cx: float, cy: float, degrees: float) -> t
 
 def _rgb(color: str) -> RGBColor:
     return RGBColor.from_string(color[1:])
+
+
+def dashed(line: BaseOxmlElement, dash: tuple[float, float], width: float) -> None:
+    """Give the ``a:ln`` of a stroke ``width`` px wide a custom ``dash`` (``a:custDash``: dash and space in
+    100,000ths of the width, in schema order after the line's fill)."""
+    line._remove_prstDash()
+    stop = line.get_or_add_custDash()
+    for child in list(stop):
+        stop.remove(child)
+    ds = OxmlElement("a:ds")
+    ds.set("d", str(round(dash[0] / width * PERCENT_UNIT)))
+    ds.set("sp", str(round(dash[1] / width * PERCENT_UNIT)))
+    stop.append(ds)
 
 
 def set_gradient(fill: FillFormat, gradient: Gradient) -> None:
@@ -279,6 +292,8 @@ class SlideBuilder:
         if paint.stroke:
             shape.line.color.rgb = _rgb(paint.stroke)
             shape.line.width = self.emu(paint.stroke_width)
+            if node.dash:
+                dashed(shape.line._get_or_add_ln(), node.dash, paint.stroke_width)
         else:
             shape.line.fill.background()
         # drop the theme style reference, whose effects would add a drop shadow

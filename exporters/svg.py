@@ -53,10 +53,10 @@ from svgwrite.base import BaseElement
 from layerize.config import ExportConfig
 from layerize.export.exporter import byte_size
 from layerize.primitives.paths import Subpath, segments
-from layerize.render import gradient_points, ink_box, line_spans
+from layerize.render import gradient_points, ink_box, line_endpoints, line_spans
 from layerize.scene import Box, Gradient, ImageObject, Scene, Shape, TextBlock, TextStyle, encode_png
 
-from ._common import gradient_line, line_endpoints, outline_width, shape_paint
+from ._common import gradient_line, outline_width, shape_paint
 from .plates import data_uri, plate_file
 from .svg_fonts import EMBEDDED_PREFIX, FontFamilies
 
@@ -134,6 +134,8 @@ def shape_element(dwg: svgwrite.Drawing, shape: Shape) -> BaseElement:
     attrs = {"id": shape.id, "fill": fill, "stroke": paint.stroke or "none"}
     if paint.stroke:
         attrs["stroke-width"] = num(paint.stroke_width)
+        if shape.dash:
+            attrs["stroke-dasharray"] = " ".join(num(v) for v in shape.dash)
     box = shape.box
     if shape.shape == "line":
         x1, y1, x2, y2 = line_endpoints(shape)

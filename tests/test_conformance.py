@@ -38,7 +38,7 @@ from layerize.export.conformance import (
 )
 from layerize.fonts import catalogue
 from layerize.registry import EXPORTERS
-from layerize.scene import FEATURES, Scene
+from layerize.scene import FEATURES, Scene, Shape
 
 HAS_LIBREOFFICE = bool(shutil.which("soffice") and shutil.which("pdftoppm"))
 EMU_PER_POINT = 12700
@@ -141,7 +141,8 @@ def read_psd(path: Path, render: bool = True) -> FileContent:
         elif layer.kind == "shape":
             fill, gradient = psd_paint(layer)
             if layer.name.endswith(" (stroke)"):
-                assert [subpath.operation for subpath in layer.vector_mask.paths] == [1, 2]  # a ring
+                assert [subpath.operation for subpath in layer.vector_mask.paths] in ([1, 2], [1] * len(
+                    layer.vector_mask.paths))  # a ring, or dashes
                 base = layer.name.removesuffix(" (stroke)")
                 shapes[base].stroke = fill
             else:
@@ -217,14 +218,15 @@ def read_pptx(path: Path, render: bool = True) -> FileContent:
             content.pictures.append(PictureContent(shape.name, soft(Image.open(io.BytesIO(shape.image.blob)))))
         else:
             line = "#" + str(shape.line.color.rgb).lower() if shape.line.fill.type == MSO_FILL.SOLID else None
+            dashed = bool(shape._element.xpath("p:spPr/a:ln/a:custDash/a:ds | p:spPr/a:ln/a:prstDash"))
             if kind == MSO_SHAPE_TYPE.LINE:
-                content.shapes.append(ShapeContent(shape.name, "line", stroke=line))
+                content.shapes.append(ShapeContent(shape.name, "line", stroke=line, dashed=dashed))
                 continue
             if kind == MSO_SHAPE_TYPE.FREEFORM:
                 name = "path" if shape._element.xpath(".//a:cubicBezTo") else "polygon"
             else:
                 name = PPTX_KINDS.get(shape.auto_shape_type, "other")
-            content.shapes.append(ShapeContent(shape.name, name, *pptx_fill(shape.fill), stroke=line))
+            content.shapes.append(ShapeContent(shape.name, name, *pptx_fill(shape.fill), stroke=line, dashed=dashed))
     if render and HAS_LIBREOFFICE:
         content.render = libreoffice_render(path, canvas)
     return content
@@ -289,7 +291,8 @@ def read_svg(path: Path, render: bool = True) -> FileContent:
                 kind = "rounded"
             fill, gradient = svg_paint(root, element.get("fill"))
             content.shapes.append(ShapeContent(element.get("id"), kind, fill, gradient,
-                                               svg_paint(root, element.get("stroke"))[0]))
+                                               svg_paint(root, element.get("stroke"))[0],
+                                               dashed=element.get("stroke-dasharray", "none") != "none"))
     if render:
         content.render = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(path))))).convert("RGB")
     return content
@@ -347,6 +350,15 @@ def test_the_kit_finds_what_is_missing(features: Scene, exported) -> None:
                      "order.text_under_object (text-under)"):
         assert any(problem.startswith(expected) for problem in problems), (expected, problems)
     assert not any("text.justify" in problem for problem in problems)
+
+
+def test_the_kit_sees_a_solid_stroke_where_a_dashed_one_should_be(features: Scene, tmp_path: Path) -> None:
+    solid = features.model_copy(update={"nodes": [
+        node.model_copy(update={"dash": None}) if isinstance(node, Shape) else node for node in features.nodes]})
+    problems = conformance_problems(features, read_svg(solid.export(tmp_path / "solid.svg")), {})
+    for shape in ("dashed-line", "dashed-frame"):
+        found = [problem for problem in problems if problem.startswith(f"shape.dash ({shape})")]
+        assert any("solid in the file" in p for p in found) and any("dashes drawn" in p for p in found), problems
 
 
 @pytest.mark.parametrize("name", NAMED_FORMATS)

@@ -24,7 +24,7 @@ def test_json_round_trip_is_lossless(scene):
 def test_schema_is_published_and_versioned():
     schema = json_schema()
     assert schema["properties"]["schema_version"]["default"] == layerize.SCHEMA_VERSION
-    assert schema["properties"]["schema_version"]["enum"] == ["1.0", "1.1", "1.2", "1.3"]
+    assert schema["properties"]["schema_version"]["enum"] == ["1.0", "1.1", "1.2", "1.3", "1.4"]
     assert {"TextBlock", "TextStyle", "ImageObject", "Shape"} <= set(schema["$defs"])
     assert schema["$defs"]["TextStyle"]["properties"]["color"]["pattern"] == "^#[0-9a-fA-F]{6}$"
 

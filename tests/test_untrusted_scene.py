@@ -126,12 +126,21 @@ def _set(data: dict, path: str, value: object) -> dict:
     ("nodes.2.style.size_px", 1e6, "less than or equal to 10000"),
     ("nodes.2.style.stroke", {"color": "#000000", "width_px": 1e6}, "less than or equal to 1000"),
     ("nodes.0.stroke_width", 1e6, "less than or equal to 1000"),
+    ("nodes.0.dash", [0.01, 1.0], "greater than or equal to 0.5"),
+    ("nodes.0.dash", [4.0, 2.0], "a dash breaks a line or a stroke"),
     ("nodes.2.lines.0.text", "x" * 10_000_001, "at most 10000 characters"),
     ("nodes.2.style.shadow", {"dx": 1e7, "dy": 0}, "less than or equal to 1000"),
 ])
 def test_numbers_and_texts_are_finite_and_bounded(scene_data, tmp_path, path, value, problem):
     text = json.dumps(_set(scene_data, path, value))  # Python writes NaN and Infinity as JSON does not
     _refused(tmp_path, text, problem)
+
+
+def test_a_dashed_stroke_of_too_many_dashes_is_refused(scene_data, tmp_path):
+    card = scene_data["nodes"][0]
+    card.update(stroke="#000000", stroke_width=2, dash=[0.5, 0.5],
+                box={"x0": 0, "y0": 0, "x1": 1_000_000, "y1": 1_000_000})
+    _refused(tmp_path, scene_data, "at most 10000 dashes")
 
 
 def test_a_scene_written_with_a_byte_order_mark_loads(scene, tmp_path):

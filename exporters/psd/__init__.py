@@ -133,7 +133,8 @@ class PsdExporter:
 
     name = "psd"
     extensions = ("psd", "psb")
-    cannot_carry = {"shape.line": "a shape layer of the rule's four-sided outline, not a live line"}
+    cannot_carry = {"shape.line": "a shape layer of the rule's four-sided outline, not a live line",
+                    "shape.dash": "a shape layer of the dashes' outlines (one subpath each), not a live dashed stroke"}
 
     slow_preview = False
 

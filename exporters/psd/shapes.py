@@ -2,8 +2,8 @@
 
 A scene shape becomes one such layer per paint: its fill, and its stroke as a
 ring (the outline grown and shrunk by half the stroke width; a polygon's
-corners mitred as SVG's are, bevelled past :data:`MITER_LIMIT`), so every
-reader shows it without drawing strokes. Outlines are cubic Béziers in canvas
+corners mitred as SVG's are, bevelled past :data:`MITER_LIMIT`; a dashed one as one outline per dash), so
+every reader shows it without drawing strokes. Outlines are cubic Béziers in canvas
 pixels; the same curves go into the vector mask (what Photoshop edits and
 psd-tools draws) and, rasterised as psd-tools rasterises them, into the
 layer's pixels (what readers without vectors show).
@@ -32,11 +32,11 @@ from psd_tools.psd.vector import ClosedKnotLinked, ClosedPath, InitialFillRule, 
 from psd_tools.terminology import Unit
 
 from layerize.primitives.color import hex_to_rgb
-from layerize.primitives.paths import depths
-from layerize.render import gradient_image
+from layerize.primitives.paths import dashes, depths, flatten, widened
+from layerize.render import gradient_image, line_endpoints
 from layerize.scene import Box, Gradient, Shape
 
-from .._common import line_endpoints, shape_paint
+from .._common import shape_paint
 from .descriptors import color_descriptor, descriptor, enum, gradient_angle, gradient_descriptor, unit
 
 KAPPA = 0.5522847498
@@ -185,6 +185,9 @@ def shape_paints(shape: Shape) -> list[Paint]:
         half = paint.stroke_width / 2
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         nx, ny = -(y2 - y1) / length * half, (x2 - x1) / length * half
+        if shape.dash:
+            return [Paint(shape.name, paint.stroke, _dashed(np.array([(x1, y1), (x2, y2)]), False, shape.dash,
+                                                            paint.stroke_width))] if paint.stroke else []
         quad = tuple(_corner(x, y) for x, y in ((x1 + nx, y1 + ny), (x2 + nx, y2 + ny),
                                                 (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)))
         return [Paint(shape.name, paint.stroke, (Outline(quad),))] if paint.stroke else []
@@ -203,13 +206,23 @@ def shape_paints(shape: Shape) -> list[Paint]:
     elif paint.fill:
         paints.append(Paint(shape.name, paint.fill, (Outline(_closed(shape, 0.0)),)))
     outer = _closed(shape, paint.stroke_width / 2) if paint.stroke else None
-    if paint.stroke and outer is not None:
+    centre = _closed(shape, 0.0) if paint.stroke and shape.dash else None
+    if paint.stroke and shape.dash and centre is not None:
+        paints.append(Paint(f"{shape.name} (stroke)" if filled else shape.name, paint.stroke, _dashed(
+            flatten([(k.before, k.anchor, k.after) for k in centre]), True, shape.dash, paint.stroke_width)))
+    elif paint.stroke and outer is not None:
         ring = [Outline(outer)]
         inner = _closed(shape, -paint.stroke_width / 2)
         if inner is not None:
             ring.append(Outline(inner, subtract=True))
         paints.append(Paint(f"{shape.name} (stroke)" if filled else shape.name, paint.stroke, tuple(ring)))
     return paints
+
+
+def _dashed(centre: np.ndarray, closed: bool, dash: tuple[float, float], width: float) -> tuple[Outline, ...]:
+    """A dashed stroke ``width`` wide along the polyline ``centre``: one outline per dash."""
+    return tuple(Outline(tuple(_corner(float(x), float(y)) for x, y in widened(piece, width)))
+                 for piece in dashes(centre, closed, *dash) if len(piece) >= 2)
 
 
 # ----------------------------------------------------------------------------- pixels

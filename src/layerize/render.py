@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .errors import InputError
 from .fonts import FontFace, catalogue, face_of, load_font
 from .primitives.color import hex_to_rgb
-from .scene import Box, Gradient, TextBlock, TextLine, TextRun, TextShadow, TextStyle
+from .scene import Box, Gradient, Shape, TextBlock, TextLine, TextRun, TextShadow, TextStyle
 
 MAX_RENDER_PIXELS = 200_000_000
 """Most pixels one text block may be drawn on (800 MB as RGBA): a scene asking for more is refused."""
@@ -154,6 +154,18 @@ def _bounds(block: TextBlock, lines: list[PlacedLine], pad: int) -> tuple[int, i
         x1 = max(line.x + line.advance for line in lines)
         y0, y1 = lines[0].baseline - ascent, lines[-1].baseline + descent
     return math.floor(x0) - pad, math.floor(y0) - pad, math.ceil(x1) + pad, math.ceil(y1) + pad
+
+
+def line_endpoints(shape: Shape) -> tuple[float, float, float, float]:
+    """``(x1, y1, x2, y2)`` of a ``line`` shape: its two points, else the long axis of its box."""
+    if shape.points and len(shape.points) >= 2:
+        (x1, y1), (x2, y2) = shape.points[0], shape.points[-1]
+        return x1, y1, x2, y2
+    box = shape.box
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    if box.width >= box.height:
+        return box.x0, cy, box.x1, cy
+    return cx, box.y0, cx, box.y1
 
 
 def gradient_points(box: Box, gradient: Gradient) -> tuple[float, float, float, float]:

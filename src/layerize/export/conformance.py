@@ -37,7 +37,7 @@ from PIL import Image
 from ..primitives.color import hex_to_rgb
 from ..primitives.masks import crop_window, dilate
 from ..primitives.paths import coverage, depths
-from ..render import gradient_points, line_spans, render_block
+from ..render import gradient_points, line_endpoints, line_spans, render_block
 from ..scene import FEATURES, Box, ImageObject, Scene, Shape, TextBlock, TextStyle
 from ..scene.features import scene_features
 from .feature_scene import feature_scene
@@ -55,6 +55,9 @@ RUN_INK_SHARE = 0.3
 """Share of a coloured run's glyph interiors a drawing must show in its colour (renderers differ by a pixel or two)."""
 STRAY_INK_SHARE = 0.05
 """Largest share of the rest of the line a drawing may show in the run's colour."""
+DASH_RUNS, DASH_SHARE = 0.7, (0.6, 1.4)
+"""A dashed stroke's drawing shows at least DASH_RUNS of its dashes as separate runs of its colour, covering
+between these multiples of the dashes' share of its length (renderers cap and anti-alias dashes a little)."""
 GRADIENT_SAMPLES = (0.15, 0.85)
 """Where along a gradient rectangle's gradient its colours are sampled (clear of the anti-aliased ends)."""
 GRADIENT_TOLERANCE = 40
@@ -90,13 +93,15 @@ class TextContent:
 
 @dataclass
 class ShapeContent:
-    """A shape as the file holds it: kind (rect, rounded, ellipse, line, polygon), fill, gradient, stroke."""
+    """A shape as the file holds it: kind (rect, rounded, ellipse, line, polygon), fill, gradient, stroke, and
+    whether the file dashes its stroke (or line)."""
 
     name: str
     kind: str
     fill: str | None = None
     gradient: tuple[str, str] | None = None
     stroke: str | None = None
+    dashed: bool = False
 
 
 @dataclass
@@ -217,15 +222,16 @@ def _same(got: object, want: object) -> bool:
 def _shape_problems(shape: Shape, found: ShapeContent, allowed: Callable[[str | None], bool]) -> Problems:
     kind = "rounded" if shape.shape == "rect" and shape.corner_radius else shape.shape
     feature = f"shape.{kind}"
-    if not allowed(feature):
+    if not allowed(feature) or (shape.dash and not allowed("shape.dash")):
         return []
     if found.kind != kind:
         return [f"{feature} ({shape.id}): a {found.kind} in the file"]
+    problems = [f"shape.dash ({shape.id}): {'dashed' if found.dashed else 'solid'} in the file"
+                ] if bool(shape.dash) != found.dashed else []
     if kind == "line":
         color = shape.stroke or shape.fill
         ok = _same(found.stroke, color) or _same(found.fill, color)
-        return [] if ok else [f"{feature} ({shape.id}): drawn {found.stroke or found.fill}, not {color}"]
-    problems = []
+        return problems + ([] if ok else [f"{feature} ({shape.id}): drawn {found.stroke or found.fill}, not {color}"])
     if shape.gradient is not None:
         want = (shape.gradient.start, shape.gradient.end)
         if allowed("shape.gradient") and not _same(found.gradient, want):
@@ -328,6 +334,32 @@ def _path_ink_problems(shape: Shape, drawing: np.ndarray) -> Problems:
     return problems
 
 
+def _dash_ink_problems(shape: Shape, drawing: np.ndarray) -> Problems:
+    """A dashed line's or rect's drawing, sampled pixel by pixel along its centre line, shows its stroke
+    colour in runs broken where the gaps fall: about as many runs as dashes, covering about their share."""
+    assert shape.dash is not None
+    color = shape.stroke or shape.fill
+    b = shape.box
+    if shape.shape == "line":
+        x1, y1, x2, y2 = line_endpoints(shape)
+        corners = [(x1, y1), (x2, y2)]
+    elif shape.shape == "rect" and not shape.corner_radius:
+        corners = [(b.x0, b.y0), (b.x1, b.y0), (b.x1, b.y1), (b.x0, b.y1), (b.x0, b.y0)]
+    else:
+        return []
+    samples = np.concatenate([np.linspace(p, q, max(2, round(math.dist(p, q))), endpoint=False)
+                              for p, q in zip(corners, corners[1:])])
+    xs = np.clip(samples[:, 0].astype(int), 0, drawing.shape[1] - 1)
+    ys = np.clip(samples[:, 1].astype(int), 0, drawing.shape[0] - 1)
+    shown = _near(drawing[ys, xs], color, COLOR_TOLERANCE)  # type: ignore[arg-type]
+    runs = int(shown[0]) + int((shown[1:] & ~shown[:-1]).sum())
+    dashes, share = len(samples) / sum(shape.dash), shape.dash[0] / sum(shape.dash)
+    if runs < DASH_RUNS * dashes or not DASH_SHARE[0] * share <= shown.mean() <= DASH_SHARE[1] * share:
+        return [f"shape.dash ({shape.id}): {runs} dashes drawn covering {shown.mean():.0%}, not about "
+                f"{dashes:.0f} covering {share:.0%}"]
+    return []
+
+
 def conformance_problems(scene: Scene, content: FileContent, cannot_carry: Mapping[str, str]) -> Problems:
     """What of ``scene`` the file described by ``content`` misses, leaving out the features in ``cannot_carry``.
 
@@ -357,6 +389,8 @@ def conformance_problems(scene: Scene, content: FileContent, cannot_carry: Mappi
             if drawing is not None and node.gradient is not None and node.shape == "rect" and allowed(
                     "shape.gradient"):
                 problems += _gradient_ink_problems(node, drawing)
+            if drawing is not None and node.dash is not None:  # a format that cannot carry it still draws it
+                problems += _dash_ink_problems(node, drawing)
             if drawing is not None and node.shape == "path" and node.fill and allowed("shape.path"):
                 problems += _path_ink_problems(node, drawing)
         else:

@@ -81,8 +81,8 @@ def feature_scene() -> Scene:
     """A 1280 x 900 scene on white that uses every feature of :data:`~layerize.scene.FEATURES`.
 
     Shapes (rect, rounded, ellipse, line, polygon, a gradient rectangle, a
-    stroked rect, a stroked concave polygon and a ring as a Bézier path with a
-    hole), then texts (the line "Sale 50%
+    stroked rect, a stroked concave polygon, a dashed line, a dashed unfilled frame and a ring as a Bézier
+    path with a hole), then texts (the line "Sale 50%
     off now" with "50%" red and "now" bold, an italic run, an italic block, a
     light block, letter spacing, justify, stroke, shadow, gradient, a rotated
     block, a vertical CJK block, a title and a block a user named), then a
@@ -108,6 +108,10 @@ def feature_scene() -> Scene:
         dict(id="stroked-polygon", name="Shape: arrow", shape="polygon", box=Box(x0=240, y0=190, x1=420, y1=290),
               points=[(240, 215), (350, 215), (350, 190), (420, 240), (350, 290), (350, 265), (240, 265)],
               fill="#c0e0f0", stroke="#204080", stroke_width=5),
+        dict(id="dashed-line", name="Shape: dashed line", shape="line", box=Box(x0=40, y0=320, x1=400, y1=324),
+              points=[(40, 322), (400, 322)], stroke="#404040", stroke_width=4, dash=(12, 6)),
+        dict(id="dashed-frame", name="Shape: dashed frame", shape="rect", box=Box(x0=470, y0=306, x1=900, y1=344),
+              stroke="#206020", stroke_width=3, dash=(9, 5)),
         dict(id="path", name="Shape: ring", shape="path", box=Box(x0=950, y0=190, x1=1050, y1=290),
               subpaths=[_circle(1000, 240, 50), _circle(1000, 240, 25, clockwise=False)], fill="#208080"),
     ]]

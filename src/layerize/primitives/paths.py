@@ -75,3 +75,31 @@ def coverage(subpaths: Sequence[Subpath], size: tuple[int, int], offset: Point =
     polygons = [np.rint(((flatten(p) - offset) * s - 0.5) * (1 << shift)).astype(np.int32) for p in subpaths]
     cv2.fillPoly(grid, polygons, 1, lineType=cv2.LINE_8, shift=shift)
     return cv2.resize(grid.astype(np.float32), (size[1], size[0]), interpolation=cv2.INTER_AREA)
+
+
+def dashes(points: np.ndarray, closed: bool, dash: float, gap: float) -> list[np.ndarray]:
+    """The pieces (``(k, 2)`` polylines) that a ``dash`` long, ``gap`` apart dash pattern keeps of the
+    polyline ``points`` from its first point on (closed: round to it again), as SVG's ``stroke-dasharray``."""
+    track = np.concatenate([points, points[:1]]) if closed else points
+    steps = np.hypot(*np.diff(track, axis=0).T)
+    at = np.concatenate([[0.0], np.cumsum(steps)])
+    pieces = []
+    for start in np.arange(0.0, at[-1], dash + gap):
+        end = min(start + dash, at[-1])
+        inner = track[1:-1][(at[1:-1] > start) & (at[1:-1] < end)]
+        ends = [np.array([np.interp(t, at, track[:, 0]), np.interp(t, at, track[:, 1])]) for t in (start, end)]
+        pieces.append(np.vstack([ends[0], inner, ends[1]]))
+    return pieces
+
+
+def widened(piece: np.ndarray, width: float) -> np.ndarray:
+    """The outline (a closed ``(2k, 2)`` polygon) of an open polyline drawn ``width`` wide with butt ends,
+    its bends mitred."""
+    direction = np.diff(piece, axis=0)
+    direction /= np.maximum(np.hypot(*direction.T), 1e-9)[:, None]
+    normal = np.column_stack([-direction[:, 1], direction[:, 0]])
+    at_points = np.vstack([normal[:1], normal[:-1] + normal[1:], normal[-1:]])
+    at_points /= np.maximum(np.hypot(*at_points.T), 1e-9)[:, None]
+    reach = np.vstack([[1.0], (at_points[1:-1] * normal[1:]).sum(axis=1, keepdims=True), [1.0]])
+    offset = at_points * (width / 2 / np.maximum(reach, 0.25))  # a mitre, at most four half widths out
+    return np.vstack([piece + offset, (piece - offset)[::-1]])

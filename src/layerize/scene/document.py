@@ -23,10 +23,10 @@ ROLES_BY_TITLE = {title: role for role, title in ROLE_TITLES.items()}
 MAX_SCENE_BYTES = 512 * 2**20
 """Largest scene file read: room for a big canvas's images as data URIs, not for a memory bomb."""
 
-SCHEMA_VERSION = "1.3"
-READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+SCHEMA_VERSION = "1.4"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 """1.1 added text effects and vertical text; 1.2 a text block's ``role``, its ``name`` only when a user set one;
-1.3 path shapes (traced icons and logos)."""
+1.3 path shapes (traced icons and logos); 1.4 dashed lines and strokes."""
 SCHEMA_ID = f"https://layerize.dev/schema/scene-{SCHEMA_VERSION}.json"
 
 class Scene(_Model):

@@ -34,6 +34,7 @@ FEATURES: dict[str, str] = {
     "shape.path": "Bézier paths with holes (traced icons and logos)",
     "shape.gradient": "gradient shape fill",
     "shape.stroke": "shape outline",
+    "shape.dash": "dashed lines and outlines",
     "object.alpha": "pictures with soft alpha",
     "order.text_under_object": "text under a picture or shape",
 }
@@ -68,6 +69,7 @@ SHAPE_TESTS: dict[str, Callable[[Shape], bool]] = {
     "shape.path": lambda s: s.shape == "path",
     "shape.gradient": lambda s: s.gradient is not None and s.shape != "line",
     "shape.stroke": lambda s: s.shape != "line" and bool(s.stroke) and s.stroke_width > 0,
+    "shape.dash": lambda s: s.dash is not None,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Union
 
 from PIL import Image
@@ -28,6 +29,7 @@ Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="sRGB col
 Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD)]
 Angle = Annotated[float, Field(ge=-3600.0, le=3600.0, description="Degrees")]
 Name = Annotated[str, Field(max_length=MAX_CHARS)]
+DashLength = Annotated[float, Field(ge=0.5, le=MAX_EFFECT_PX)]
 
 
 class _Model(BaseModel):
@@ -259,7 +261,8 @@ class Shape(_Model):
     ``points[1]`` when given, else along the long axis of ``box``; a ``path``
     (a traced icon or logo) fills its closed Bézier ``subpaths`` by the
     even-odd rule, so a subpath inside another is a hole, and has no stroke. A ``gradient``
-    replaces the solid ``fill``.
+    replaces the solid ``fill``. A ``dash`` (dash and gap lengths, px) breaks a line's rule or a
+    stroke into dashes from its start (a rect's top-left corner, clockwise).
     """
 
     kind: Literal["shape"] = "shape"
@@ -272,6 +275,8 @@ class Shape(_Model):
     stroke: Color | None = None
     stroke_width: float = Field(default=0.0, ge=0.0, le=MAX_EFFECT_PX)
     corner_radius: float = Field(default=0.0, ge=0.0, le=MAX_COORD)
+    dash: tuple[DashLength, DashLength] | None = Field(
+        default=None, description="Dash and gap lengths (px) of a dashed line or stroke; None: solid")
     points: list[tuple[Coord, Coord]] | None = Field(default=None, max_length=MAX_ITEMS,
                                                      description="Canvas points of a polygon or line")
     subpaths: list[Annotated[list[Knot], Field(min_length=2)]] | None = Field(
@@ -287,7 +292,17 @@ class Shape(_Model):
             raise ValueError("a path shape needs its subpaths")
         if self.shape == "path" and self.stroke and self.stroke_width > 0:
             raise ValueError("a path shape has no stroke (its outline can be one more subpath)")
+        if self.dash and self.shape != "line" and not (self.stroke and self.stroke_width > 0):
+            raise ValueError("a dash breaks a line or a stroke: this shape has neither")
+        if self.dash and self._outline_length() / sum(self.dash) > MAX_ITEMS:
+            raise ValueError(f"a dashed stroke has at most {MAX_ITEMS} dashes")
         return self
+
+    def _outline_length(self) -> float:
+        """The length of its polygon's edges, else at least its outline's (the box's perimeter)."""
+        if self.shape == "polygon" and self.points:
+            return sum(math.dist(a, b) for a, b in zip(self.points, [*self.points[1:], self.points[0]]))
+        return 2 * (self.box.width + self.box.height)
 
     @property
     def layer_name(self) -> str:
