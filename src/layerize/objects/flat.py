@@ -24,6 +24,7 @@ from .base import (
     to_box,
 )
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
+from .dashes import dashed_strokes
 from .holes import holed_shape, page_holes, without_page_patches
 from .outlines import fill_paint, fit_outline
 
@@ -88,13 +89,19 @@ class FlatSegmenter:
                                    place(text.shape, window, filled)))
         found = merge_borders(image, text, without_page_patches(found, holes, paper) if paper is not None else found,
                               paper)
-        return found + self.thin_lines(image, text | taken, _covered(text.shape, found))
+        blocked = text | taken
+        count, labels, boxes = similar_components(image, ~(blocked | _covered(text.shape, found)), self.threshold)
+        dashed = dashed_strokes(image, labels, boxes)
+        if dashed:
+            labels = np.where(_covered(text.shape, dashed), 0, labels)
+        return found + dashed + self.thin_lines(image, blocked, labels, boxes)
 
-    def thin_lines(self, image: np.ndarray, blocked: np.ndarray, covered: np.ndarray) -> list[Found]:
-        """Lines too thin to hold a flat pixel (1-2 px rules): runs of one colour outside the ``blocked`` and
-        ``covered`` (by shapes) pixels that are no shape's anti-aliased rim."""
-        count, labels, boxes = similar_components(image, ~(blocked | covered), self.threshold)
-        areas = np.bincount(labels.ravel(), minlength=count)
+    def thin_lines(self, image: np.ndarray, blocked: np.ndarray, labels: np.ndarray, boxes: np.ndarray
+                   ) -> list[Found]:
+        """Lines too thin to hold a flat pixel (1-2 px rules) among the runs of similar pixels outside the
+        ``blocked`` pixels and the shapes (:func:`similar_components`' ``labels`` and ``boxes``) that are no
+        shape's anti-aliased rim."""
+        areas = np.bincount(labels.ravel(), minlength=len(boxes))
         found = []
         for label in np.flatnonzero(areas >= self.min_area):
             if label == 0:

@@ -34,7 +34,7 @@ def decorations(image: np.ndarray, text: np.ndarray, found: list[Found]) -> list
         takers += f.mask
     result = []
     for f in found:
-        if not isinstance(f.node, Shape):
+        if not isinstance(f.node, Shape) or f.node.dash:  # a dashed stroke's gaps hide nothing
             continue
         box = f.node.box
         window = crop_window((int(box.x0), int(box.y0), math.ceil(box.x1), math.ceil(box.y1)), 1, text.shape)
@@ -86,8 +86,8 @@ def _drawn(shape: Shape, window: tuple[slice, slice]) -> np.ndarray:
     ox, oy = window[1].start, window[0].start
     if shape.shape == "path" and shape.subpaths:
         return coverage(shape.subpaths, size, (ox, oy)) > 0.5
-    if shape.shape not in ("rect", "ellipse", "polygon"):
-        return np.zeros(size, bool)
+    if shape.shape not in ("rect", "ellipse", "polygon") or not (shape.fill or shape.gradient):
+        return np.zeros(size, bool)  # a line, or a frame that paints only its stroke (its area holds it)
     box = (shape.box.x0 - ox, shape.box.y0 - oy, shape.box.x1 - ox, shape.box.y1 - oy)
     points = tuple((x - ox, y - oy) for x, y in shape.points or ())
     return Outline(shape.shape, box, shape.corner_radius, points).coverage(size) > 0.5
