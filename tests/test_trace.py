@@ -84,6 +84,30 @@ def test_the_trace_redraws_the_picture(paths: list[Shape]) -> None:
     assert (wrong & ~edge).sum() <= 0.01 * opaque.sum() and wrong.sum() <= 0.1 * opaque.sum()
 
 
+def _outline_heart() -> Image.Image:
+    """A 40 x 36 heart outline drawn with a 1.5 px grey stroke, anti-aliased, transparent around and inside."""
+    s = 8
+    big = Image.new("RGBA", (40 * s, 36 * s), (0, 0, 0, 0))
+    t = np.linspace(0, 2 * np.pi, 200)
+    xs = 20 + 16 * np.sin(t) ** 3
+    ys = 15 - (13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
+    ImageDraw.Draw(big).line([(x * s, y * s) for x, y in zip(xs, ys)], fill=(102, 107, 114, 255), width=12,
+                             joint="curve")
+    return big.resize((40, 36), Image.LANCZOS)
+
+
+def test_an_icon_drawn_with_thin_strokes_is_traced_finer() -> None:
+    """A heart outline of 1.5 px is mostly anti-aliased edge: traced at its own size its stroke comes out
+    lumpy and the picture stays; traced from masks four times its size it is a faithful path with its
+    hole."""
+    result = trace_object(_found(_outline_heart()))
+    assert result is not None, "the thin heart is traced"
+    (heart,) = [f.node for f in result]
+    assert heart.provenance.confidence >= MIN_FIDELITY
+    assert sorted(depths(heart.subpaths)) == [0, 1]  # the stroke's outline and the hole inside it
+    assert coverage(heart.subpaths, (200, 300))[50 + 15, 100 + 20] == 0.0, "the heart's inside is a hole"
+
+
 def test_a_photo_stays_a_picture() -> None:
     rng = np.random.default_rng(0)
     photo = Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), "RGB").convert("RGBA")

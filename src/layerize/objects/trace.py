@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+import cv2
 import numpy as np
 import vtracer
 
@@ -37,6 +38,10 @@ MIN_FIDELITY = 0.9
 """Smallest :func:`trace_fidelity` of a trace that replaces its picture."""
 MAX_TRACE_SIDE = 1024
 """Longest side of a picture that is traced (larger ones are no icon)."""
+UPSCALE, MAX_UPSCALED_SIDE = 4, 256
+"""A small picture whose trace is not faithful is traced again from masks UPSCALE times its size: an icon
+drawn with 1-2 px strokes (a heart outline, a chevron) is mostly anti-aliased edge, which a mask at its own
+size makes lumpy."""
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _PATH = re.compile(r'<path d="([^"]*)"[^>]*?transform="translate\((' + _NUMBER + r'),(' + _NUMBER + r')\)"')
@@ -124,15 +129,42 @@ def _subpaths(svg: str, offset: tuple[float, float]) -> list[list[Knot]]:
     return result
 
 
-def trace_mask(mask: np.ndarray, offset: tuple[float, float]) -> list[list[Knot]]:
-    """The outline of a boolean mask as closed Bézier subpaths in canvas pixels (its top-left at ``offset``)."""
+def trace_mask(mask: np.ndarray, offset: tuple[float, float], scale: int = 1) -> list[list[Knot]]:
+    """The outline of a boolean mask as closed Bézier subpaths in canvas pixels (its top-left at ``offset``);
+    the mask may be ``scale`` times the canvas's resolution."""
     h, w = mask.shape
     pixels = np.where(mask, 0, 255).astype(np.uint8)
     rgba = [(int(v), int(v), int(v), 255) for v in pixels.ravel()]
-    svg = vtracer.convert_pixels_to_svg(rgba, (w, h), colormode="binary", mode="spline", filter_speckle=2,
-                                        corner_threshold=60, length_threshold=4.0, splice_threshold=45,
+    svg = vtracer.convert_pixels_to_svg(rgba, (w, h), colormode="binary", mode="spline", filter_speckle=2 * scale,
+                                        corner_threshold=60, length_threshold=4.0 * scale, splice_threshold=45,
                                         path_precision=3)
-    return _subpaths(svg, offset)
+    if scale == 1:
+        return _subpaths(svg, offset)
+
+    def scaled(point: tuple[float, float]) -> tuple[float, float]:
+        return point[0] / scale + offset[0], point[1] / scale + offset[1]
+
+    return [[(scaled(a), scaled(b), scaled(c)) for a, b, c in subpath] for subpath in _subpaths(svg, (0.0, 0.0))]
+
+
+def _layers(rgba: np.ndarray, colors: np.ndarray, index: np.ndarray, offset: tuple[float, float], scale: int
+            ) -> list[tuple[np.ndarray, list[list[Knot]]]]:
+    """Per colour, its subpaths: the first over the whole silhouette (the picture's alpha), each other over
+    its own pixels grown by one; traced from masks ``scale`` times the picture's size (the coverage
+    resampled, so a 1-2 px stroke keeps its width and its curve)."""
+    alpha = np.pad(rgba[..., 3].astype(np.float32) / 255, 1)  # room around the outline for the tracer
+    padded = np.pad(index, 1, constant_values=-1)
+    origin = (offset[0] - 1, offset[1] - 1)
+    layers = []
+    for k, color in enumerate(colors):
+        area = alpha > 0.5 if k == 0 else dilate(padded == k, 1) & (padded >= 0)
+        if scale > 1:
+            soft = alpha if k == 0 else area.astype(np.float32)
+            area = cv2.resize(soft, (soft.shape[1] * scale, soft.shape[0] * scale), interpolation=cv2.INTER_CUBIC) > 0.5
+        subpaths = trace_mask(area, origin, scale)
+        if subpaths:
+            layers.append((color.astype(np.float32), subpaths))
+    return layers
 
 
 def trace_fidelity(rgba: np.ndarray, layers: list[tuple[np.ndarray, list[list[Knot]]]],
@@ -171,17 +203,12 @@ def trace_object(found: Found) -> list[Found] | None:
         return None
     colors, index = flat
     offset = (node.box.x0, node.box.y0)
-    padded = np.pad(index, 1, constant_values=-1)  # room around the outline for the tracer
-    origin = (offset[0] - 1, offset[1] - 1)
-    layers = []
-    for k, color in enumerate(colors):
-        mask = padded >= 0 if k == 0 else dilate(padded == k, 1) & (padded >= 0)
-        subpaths = trace_mask(mask, origin)
-        if subpaths:
-            layers.append((color.astype(np.float32), subpaths))
-    if not layers:
-        return None
-    fidelity = trace_fidelity(rgba, layers, offset)
+    layers = _layers(rgba, colors, index, offset, 1)
+    fidelity = trace_fidelity(rgba, layers, offset) if layers else 0.0
+    if fidelity < MIN_FIDELITY and max(rgba.shape[:2]) <= MAX_UPSCALED_SIDE:  # thin strokes: finer
+        finer = _layers(rgba, colors, index, offset, UPSCALE)
+        if finer and (finer_fidelity := trace_fidelity(rgba, finer, offset)) > fidelity:
+            layers, fidelity = finer, finer_fidelity
     if fidelity < MIN_FIDELITY:
         return None
     title = node.name if len(layers) == 1 else f"{node.name} path"
