@@ -1,13 +1,16 @@
-"""Marks on shapes (line icons, rules) and shapes under labels: what a native shape would hide is kept."""
+"""Marks on shapes (line icons, rules), shapes under labels and shapes partly hidden: what a native shape would
+hide is kept, and what hides a shape does not cut it."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from layerize.config import ObjectsConfig
 from layerize.objects import segment
+from layerize.primitives.color import hex_to_rgb
 from layerize.scene import Box, Shape
 
 
@@ -99,3 +102,31 @@ def test_a_pale_arrow_under_a_long_label_is_one_polygon() -> None:
     shapes = [n for n in segment(plate, text, ObjectsConfig()).nodes if isinstance(n, Shape)]
     assert len(shapes) == 1 and shapes[0].shape == "polygon", [(s.shape, s.box) for s in shapes]
     assert _inside(shapes[0].box, (55, 367, 1201, 442), slack=3), shapes[0].box
+
+
+def _behind_blob() -> np.ndarray:
+    """On a brown page: a blue ellipse whose right part a soft, hatched green disc hides, and a flat
+    crescent (the page bounds all of its outline)."""
+    page = Image.new("RGB", (640, 400), (187, 108, 72))
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((40, 60, 260, 200), fill=(0, 105, 244))
+    draw.ellipse((430, 80, 570, 220), fill=(240, 200, 40))
+    draw.ellipse((470, 60, 610, 200), fill=(187, 108, 72))
+    image = np.asarray(page).astype(np.float32)
+    yy, xx = np.mgrid[0:400, 0:640]
+    hatch = np.where((xx + yy) % 8 < 4, 1.0, 0.8)[..., None] * np.array([110, 200, 120], np.float32)
+    blob = np.clip((110 - np.hypot(xx - 300, yy - 150)) / 30, 0, 1)[..., None]  # a soft edge 30 px wide
+    return (image * (1 - blob) + hatch * blob).round().astype(np.uint8)
+
+
+def test_an_ellipse_partly_hidden_by_a_soft_blob_is_one_whole_ellipse() -> None:
+    """The page bounds the left part of its outline: that edge gives the ellipse, under the blob too."""
+    image = _behind_blob()
+    nodes = segment(image, np.zeros(image.shape[:2], bool), ObjectsConfig()).nodes
+    ellipses = [n for n in nodes if isinstance(n, Shape) and n.shape == "ellipse" and n.box.x0 < 100]
+    assert len(ellipses) == 1, [(n.name, n.box) for n in nodes]
+    box = ellipses[0].box
+    assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx((40, 60, 261, 201), abs=3)
+    assert np.abs(np.subtract(hex_to_rgb(ellipses[0].fill), (0, 105, 244))).max() <= 8
+    assert not [n for n in nodes if isinstance(n, Shape) and n.shape == "ellipse" and n.box.x0 > 400], \
+        "a crescent the page bounds all round is no hidden ellipse"

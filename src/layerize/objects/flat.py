@@ -25,6 +25,7 @@ from .base import (
 )
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
 from .dashes import dashed_strokes
+from .hidden import hidden_ellipse
 from .holes import holed_shape, page_holes, without_page_patches
 from .outlines import fill_paint, fit_outline
 
@@ -51,6 +52,8 @@ BACKDROP_SPREAD = 16.0
 PLAIN_SPREAD, PLAIN_SHARE = 8.0, 0.8
 """The pixels around a region are one plain colour when this share of them lies within this distance (0-255,
 largest channel) of their median."""
+MIN_HIDDEN_AREA = 400
+"""Fewest pixels a region needs to be taken for the visible part of a hidden ellipse."""
 MIN_CONTRAST = 16.0
 """Median edge strength around a region below which it is a soft patch of its surroundings, not a shape."""
 
@@ -81,7 +84,13 @@ class FlatSegmenter:
             result = self.shape(image[window], region, ~text[window], (window[1].start, window[0].start), paper,
                                 _on_backdrops(labels[window], stats, label, region),
                                 _smaller_regions(labels[window], stats, label, page))
-            if result is not None:
+            hidden = None  # no primitive, or a free form, may be an ellipse partly hidden
+            if (result is None or result[0].shape == "polygon") and paper is not None \
+                    and stats[label, cv2.CC_STAT_AREA] >= MIN_HIDDEN_AREA:
+                hidden = self.behind(image, labels, label, paper)
+            if hidden is not None:
+                found.append(hidden)
+            elif result is not None:
                 shape, filled = result
                 if shape.shape == "path":
                     holes[window] |= fill_holes(filled)[0] & ~filled
@@ -95,6 +104,28 @@ class FlatSegmenter:
         if dashed:
             labels = np.where(_covered(text.shape, dashed), 0, labels)
         return found + dashed + self.thin_lines(image, blocked, labels, boxes)
+
+    def behind(self, image: np.ndarray, labels: np.ndarray, label: int, paper: np.ndarray) -> Found | None:
+        """The ellipse a flat region shows part of, the page bounding the rest of its outline and something
+        unflat hiding the rest (:func:`~layerize.objects.hidden.hidden_ellipse`), or None. Its pixels are
+        those clear of what hides it (the soft edge fading into it is the hider's), its area the region."""
+        x, y, w, h = (int(v) for v in cv2.boundingRect((labels == label).astype(np.uint8)))
+        window = crop_window((x, y, x + w, y + h), max(w, h) // 2 + 6, labels.shape)  # room for what is hidden
+        region = labels[window] == label
+        seen = hidden_ellipse(image[window], region, paper)
+        if seen is None:
+            return None
+        outline, clear = seen
+        fill, gradient, residual = fill_paint(image[window], clear) if clear.sum() >= MIN_HIDDEN_AREA // 4 else (
+            "", None, math.inf)
+        if residual > MAX_RESIDUAL:
+            return None
+        ox, oy = window[1].start, window[0].start
+        bx0, by0, bx1, by1 = outline.box
+        shape = Shape(id="", name="Ellipse", shape="ellipse", box=to_box(bx0 + ox, by0 + oy, bx1 + ox, by1 + oy),
+                      fill=fill, gradient=gradient, provenance=Provenance(engine=self.name, confidence=outline.fit))
+        return Found(shape, place(labels.shape, window, dilate(clear, 1, disc=True) & region),
+                     place(labels.shape, window, fill_holes(region)[0]))
 
     def thin_lines(self, image: np.ndarray, blocked: np.ndarray, labels: np.ndarray, boxes: np.ndarray
                    ) -> list[Found]:
