@@ -58,7 +58,6 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 from pptx import Presentation
-from pptx.dml.color import RGBColor
 from pptx.dml.fill import FillFormat
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
@@ -75,7 +74,6 @@ from layerize.primitives.paths import Subpath, bounds, segments
 from layerize.render import align_offset, line_endpoints, line_spans, place_lines
 from layerize.scene import (
     Box,
-    Gradient,
     ImageObject,
     Scene,
     Shape,
@@ -88,6 +86,7 @@ from layerize.scene import (
 
 from ._common import outline_width, shape_paint, span_family
 from ._stablezip import write_stable_zip
+from .drawingml import PERCENT_UNIT, rgb, set_dash, set_gradient
 
 EMU_PER_POINT = 12700
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT, "justify": PP_ALIGN.JUSTIFY}
@@ -98,7 +97,6 @@ SLIDE_SIDE_EMU = (914400, 51206400)  # the shortest and longest slide side Power
 CELL_DESCENT_EM = 0.2  # descent of the font-independent line cell slide text is laid out in
 CELL_MIDDLE_EM = 0.4  # height of that cell's middle (ascent 1 em) above the baseline: upright glyphs centre there
 ANGLE_UNIT = 60000  # DrawingML angles are in 60,000ths of a degree
-PERCENT_UNIT = 100000  # and fractions in 100,000ths
 DECK_RATIO_DIGITS = 2  # aspect ratios equal to 2 decimals (1280x720, 1920x1080, 1456x816) share a deck's slide
 
 
@@ -120,32 +118,6 @@ def rotated_about(x: float, y: float, cx: float, cy: float, degrees: float) -> t
     a = math.radians(degrees)
     dx, dy = x - cx, y - cy
     return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
-
-
-def _rgb(color: str) -> RGBColor:
-    return RGBColor.from_string(color[1:])
-
-
-def dashed(line: BaseOxmlElement, dash: tuple[float, float], width: float) -> None:
-    """Give the ``a:ln`` of a stroke ``width`` px wide a custom ``dash`` (``a:custDash``: dash and space in
-    100,000ths of the width, in schema order after the line's fill)."""
-    line._remove_prstDash()
-    stop = line.get_or_add_custDash()
-    for child in list(stop):
-        stop.remove(child)
-    ds = OxmlElement("a:ds")
-    ds.set("d", str(round(dash[0] / width * PERCENT_UNIT)))
-    ds.set("sp", str(round(dash[1] / width * PERCENT_UNIT)))
-    stop.append(ds)
-
-
-def set_gradient(fill: FillFormat, gradient: Gradient) -> None:
-    """Make ``fill`` a two-stop linear ``gradient`` (``a:lin`` turns clockwise, python-pptx counter-clockwise)."""
-    fill.gradient()
-    fill.gradient_angle = -gradient.angle % 360
-    start, end = fill.gradient_stops[0], fill.gradient_stops[-1]
-    start.position, end.position = 0.0, 1.0
-    start.color.rgb, end.color.rgb = _rgb(gradient.start), _rgb(gradient.end)
 
 
 class PptxExporter:
@@ -286,14 +258,14 @@ class SlideBuilder:
                 set_gradient(shape.fill, node.gradient)
             elif paint.fill:
                 shape.fill.solid()
-                shape.fill.fore_color.rgb = _rgb(paint.fill)
+                shape.fill.fore_color.rgb = rgb(paint.fill)
             else:
                 shape.fill.background()
         if paint.stroke:
-            shape.line.color.rgb = _rgb(paint.stroke)
+            shape.line.color.rgb = rgb(paint.stroke)
             shape.line.width = self.emu(paint.stroke_width)
             if node.dash:
-                dashed(shape.line._get_or_add_ln(), node.dash, paint.stroke_width)
+                set_dash(shape.line._get_or_add_ln(), node.dash, paint.stroke_width)
         else:
             shape.line.fill.background()
         # drop the theme style reference, whose effects would add a drop shadow
@@ -367,7 +339,7 @@ class SlideBuilder:
         if style.gradient:
             set_gradient(font.fill, style.gradient)
         else:
-            font.color.rgb = _rgb(style.color)
+            font.color.rgb = rgb(style.color)
         rpr = run._r.get_or_add_rPr()
         for tag in ("a:ea", "a:cs"):  # after a:latin; East Asian and complex scripts too are in the block's font
             etree.SubElement(rpr, qn(tag), typeface=style.font_family)
@@ -386,7 +358,7 @@ class SlideBuilder:
         line.w = self.emu(outline_width(stroke))
         fill = FillFormat.from_fill_parent(line)
         fill.solid()
-        fill.fore_color.rgb = _rgb(stroke.color)
+        fill.fore_color.rgb = rgb(stroke.color)
         etree.SubElement(line, qn("a:round"))
         return line
 
@@ -398,7 +370,7 @@ class SlideBuilder:
         outer = etree.SubElement(effects, qn("a:outerShdw"), {
             "blurRad": str(self.emu(2 * shadow.blur_px)), "dist": str(self.emu(math.hypot(shadow.dx, shadow.dy))),
             "dir": str(direction), "algn": "tl", "rotWithShape": "0"})
-        color = etree.SubElement(outer, qn("a:srgbClr"), {"val": str(_rgb(shadow.color))})
+        color = etree.SubElement(outer, qn("a:srgbClr"), {"val": str(rgb(shadow.color))})
         etree.SubElement(color, qn("a:alpha"), {"val": str(round(shadow.opacity * PERCENT_UNIT))})
         return effects
 

@@ -35,6 +35,28 @@ def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
     return fit_plane(xs[keep], ys[keep], values[keep]).grid(h, w)
 
 
+THIN_CORE_SHARE = 0.2
+"""Ink whose pixels with all eight neighbours ink are fewer than this share is thin (small text): its
+colour is read from its 10 % most distinct pixels (else 40 %), the nearest to its unblended paint."""
+MAX_INK_SHARE = 0.5
+"""Largest share of an OCR box that its glyphs cover: more, and what was taken for background is not."""
+
+
+def _mostly_ink(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int]) -> bool:
+    """Whether most of the OCR box stands out from the background model: the ring around a line on a bar
+    just taller than it lies half on the page, and the page is no background of the glyphs."""
+    x0, y0, x1, y1 = core
+    dist = np.linalg.norm(crop[y0:y1, x0:x1].astype(np.float64) - background[y0:y1, x0:x1], axis=2)
+    return dist.size > 0 and float((dist > max(30.0, _otsu(dist.ravel()))).mean()) > MAX_INK_SHARE
+
+
+def _dominant(pixels: np.ndarray) -> np.ndarray:
+    """The most common colour of ``pixels`` (HxWx3): the median of the fullest 16-level colour bin."""
+    flat = pixels.reshape(-1, 3)
+    bins = (flat // 16).astype(np.int64) @ np.array([256, 16, 1])
+    return np.median(flat[bins == np.bincount(bins).argmax()], axis=0)
+
+
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
                  vertical: bool = False) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Per-pixel ink coverage (0..1) and the ink's colour, given the background.
@@ -52,7 +74,9 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     none = np.zeros(dist.shape, np.float32), (0, 0, 0)
     if ink.sum() < 4:
         return none
-    strong = ink & (dist >= np.percentile(dist[ink], 60))
+    core = (cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).sum()
+    thin = core < THIN_CORE_SHARE * ink.sum()  # small text: strokes all edge, none drawn solid
+    strong = ink & (dist >= np.percentile(dist[ink], 90 if thin else 60))
     color = np.median(pixels[strong], axis=0)
     direction = color - np.median(background[strong], axis=0)
     norm2 = float(direction @ direction)
@@ -192,6 +216,8 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     if crop.shape[0] < 4 or crop.shape[1] < 4:
         return None
     background = background_model(crop, ring=max(2, core[0]))
+    if _mostly_ink(crop, background, core):  # the ring lay on another colour (the page around a bar)
+        background = np.broadcast_to(_dominant(crop[core[1]:core[3], core[0]:core[2]]), crop.shape).astype(np.float64)
     upright, color = ink_coverage(crop, background, core, vertical)
     ys, xs = np.nonzero(upright > 0.5)
     if len(xs) < 4:

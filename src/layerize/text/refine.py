@@ -109,19 +109,34 @@ def text_fidelity(blocks: list[TextBlock]) -> float | None:
 
 
 def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarray) -> str | None:
-    """The median input colour under a render's solid glyph pixels; None when too few lie in the image."""
+    """The median input colour under a render's solid glyph pixels; None when too few lie in the image.
+
+    Thin glyphs (few solid pixels for their ink: small text) are never drawn solid in the input, each of
+    their pixels a mix with the background a fraction of a pixel off the render: their colour is read
+    from the pixels of their cores (half covered or more) that stand out most from what lies around."""
     layer, (left, top) = rendered
     alpha = np.asarray(layer.getchannel("A"))
-    h, w = image.shape[:2]
-    ys, xs = np.nonzero(alpha >= 240)
-    ys, xs = ys + top, xs + left
-    inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
-    if inside.sum() < 12:
+    thin = (alpha >= 240).sum() < THIN_SOLID_SHARE * max(int((alpha > 0).sum()), 1)
+    core = _pixels(image, alpha >= (128 if thin else 240), left, top)
+    if len(core) < 12:
         return None
-    color = np.median(image[ys[inside], xs[inside]], axis=0)
-    return rgb_to_hex(color)
+    if thin and len(around := _pixels(image, alpha == 0, left, top)) >= 12:
+        contrast = np.abs(core - np.median(around, axis=0)).max(axis=1)
+        core = core[contrast >= np.percentile(contrast, THIN_CONTRAST_PERCENTILE)]
+    return rgb_to_hex(np.median(core, axis=0))
 
 
+def _pixels(image: np.ndarray, where: np.ndarray, left: int, top: int) -> np.ndarray:
+    """The image's pixels (N x 3 float) under the ``where`` pixels of a layer placed at ``(left, top)``."""
+    ys, xs = np.nonzero(where)
+    ys, xs = ys + top, xs + left
+    inside = (ys >= 0) & (ys < image.shape[0]) & (xs >= 0) & (xs < image.shape[1])
+    return image[ys[inside], xs[inside]].astype(np.float32)
+
+
+THIN_SOLID_SHARE, THIN_CONTRAST_PERCENTILE = 0.35, 75
+"""Glyphs are thin when fewer than THIN_SOLID_SHARE of their render's pixels are solid; their colour is then
+read from the solid pixels above this percentile of contrast with what lies around them."""
 INK_MASK_COVERAGE = 0.12
 """Ink coverage above which a pixel is erased: the anti-aliased fringe, not the background's noise."""
 
