@@ -29,7 +29,8 @@ def _dashes(draw: ImageDraw.ImageDraw, start: tuple[int, int], end: tuple[int, i
 
 def _diagram() -> np.ndarray:
     """On white: a dashed frame (3 px, 9 on 3 off) whose top a blue card cuts, a dashed divider (2 px,
-    12 on 6 off) under it, a row of five round bullets, and a striped swatch."""
+    12 on 6 off) under it, a row of five round bullets, a striped swatch, a white rule between two bars that
+    gridlines break every 30 px, and a gridline showing in 2 px pieces 17 px apart."""
     page = Image.new("RGB", (900, 600), (255, 255, 255))
     draw = ImageDraw.Draw(page)
     for start, end in (((40, 60), (860, 60)), ((40, 400), (860, 400))):
@@ -42,6 +43,12 @@ def _diagram() -> np.ndarray:
         draw.ellipse((100 + 22 * k, 520, 110 + 22 * k, 530), fill=(60, 60, 60))
     for k in range(12):  # stripes: evenly spaced bars, but on no plain backdrop of their own
         draw.rectangle((650, 450 + 8 * k, 850, 453 + 8 * k), fill=(30, 120, 60))
+    draw.rectangle((250, 545, 600, 595), fill=(103, 81, 147))  # two bars parted by a white rule
+    draw.rectangle((250, 566, 600, 567), fill=(255, 255, 255))
+    for x in range(265, 600, 30):  # gridlines crossing the rule: 1 px breaks in it
+        draw.line((x, 545, x, 595), fill=(190, 180, 210))
+    for y in range(150, 390, 17):  # a gridline showing in 2 px pieces between bars
+        draw.line((620, y, 620, y + 1), fill=(200, 200, 200))
     return np.asarray(page)
 
 
@@ -71,9 +78,9 @@ def test_a_dashed_divider_is_one_dashed_line(nodes: list) -> None:
     assert (line.box.x0, line.box.x1) == pytest.approx((60, 600), abs=7)  # the last dash may end short
 
 
-def test_bullets_and_stripes_are_no_dashed_lines(nodes: list) -> None:
+def test_bullets_stripes_broken_rules_and_sparse_pieces_are_no_dashed_lines(nodes: list) -> None:
     dashed = [n for n in nodes if isinstance(n, Shape) and n.dash]
-    assert all(n.box.y1 < 480 for n in dashed), [(n.name, n.box) for n in dashed]
+    assert sorted(n.shape for n in dashed) == ["line", "rect"], [(n.name, n.box) for n in dashed]
     assert any(n.box.x0 >= 640 and n.box.y0 >= 440 for n in nodes)  # the swatch is still found, undashed
 
 

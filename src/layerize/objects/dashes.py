@@ -27,6 +27,9 @@ MIN_DASHES = 6
 """Fewest dashes a dashed line holds (fewer are a row of marks: bullets, a progress indicator)."""
 MIN_SOLID = 0.75
 """Share of its box a dash fills (a bar, not a hook or a letter)."""
+MIN_GAP, GAP_RATIO = 2, 3
+"""A dashed line's gaps are at least MIN_GAP px (a 1 px break is a line crossing a rule) and at most GAP_RATIO
+dashes long, plus a pixel either way (sparser pieces are a line showing between bars, or marks of their own)."""
 SPACING_SLACK = 2
 """Pixels by which a dash's length, and a gap's, may differ from the others' in its line."""
 BACKDROP_SPREAD, BACKDROP_SHARE, MIN_CONTRAST = 24.0, 0.85, 40.0
@@ -121,6 +124,8 @@ def _even_parts(boxes: np.ndarray, chain: list[int], along: int) -> list[list[in
     if len(chain) < MIN_DASHES:
         return []
     length, gap = np.median(lengths), np.median(gaps)
+    if not MIN_GAP <= gap <= GAP_RATIO * length + 1:
+        return []
     parts, part = [], [chain[0]]
     for k in range(1, len(chain)):
         odd_gap = abs(gaps[k - 1] - gap) > SPACING_SLACK
