@@ -71,8 +71,13 @@ def dashed_strokes(image: np.ndarray, labels: np.ndarray, boxes: np.ndarray) -> 
     candidates = np.flatnonzero(dash)
     if len(candidates) < MIN_DASHES:
         return []
-    colors = np.stack([np.bincount(labels.ravel(), weights=image[..., c].ravel().astype(np.float64),
-                                   minlength=len(boxes)) for c in range(3)], axis=1) / np.maximum(areas, 1)[:, None]
+    index = np.full(len(boxes), -1)  # the candidates' mean colours, indexed by label
+    index[candidates] = np.arange(len(candidates))
+    at = index[labels]
+    pixels, members = image[at >= 0].astype(np.float64), at[at >= 0]
+    colors = np.zeros((len(boxes), 3))
+    colors[candidates] = np.stack([np.bincount(members, weights=pixels[:, c], minlength=len(candidates))
+                                   for c in range(3)], axis=1) / areas[candidates, None]
     runs = [run for axis in (0, 1) for run in _runs(image, boxes, colors, candidates, axis)]
     found, used = [], set()
     for outer, sides, taken in _frames(runs):
@@ -86,32 +91,24 @@ def dashed_strokes(image: np.ndarray, labels: np.ndarray, boxes: np.ndarray) -> 
 
 def _runs(image: np.ndarray, boxes: np.ndarray, colors: np.ndarray, candidates: np.ndarray, axis: int
           ) -> list[_Run]:
-    """The dashed lines along ``axis`` among the candidate dashes: dashes in one band across it, of one colour,
-    that follow each other at an even spacing."""
+    """The dashed lines along ``axis`` among the candidate dashes: dashes in one band across it (the same
+    edges), of one colour, that follow each other at an even spacing."""
     along, across = (0, 1) if axis == 0 else (1, 0)
-    lying = [i for i in candidates if boxes[i, 2 + along] - boxes[i, along] >= boxes[i, 2 + across] - boxes[i, across]]
-    lying.sort(key=lambda i: (boxes[i, across], boxes[i, 2 + across], boxes[i, along]))
-    runs, rows = [], []
-    for i in lying:  # bands: the same edges across (a pixel either way) and the same colour
-        row = next((r for r in rows if abs(boxes[r[0], across] - boxes[i, across]) <= 1
-                    and abs(boxes[r[0], 2 + across] - boxes[i, 2 + across]) <= 1
-                    and np.abs(colors[r[0]] - colors[i]).max() <= SAME_COLOR), None)
-        if row is None:
-            rows.append([i])
-        else:
-            row.append(i)
-    for row in rows:
-        row.sort(key=lambda i: boxes[i, along])
-        chain: list[int] = []
-        for i in row + [-1]:
-            gap = boxes[i, along] - boxes[chain[-1], 2 + along] if chain and i >= 0 else None
-            if chain and (i < 0 or not 1 <= gap <= MAX_DASH_LENGTH):  # type: ignore[operator]
-                for part in _even_parts(boxes, chain, along):
-                    if (run := _run(image, boxes, colors, part, axis)) is not None:
-                        runs.append(run)
-                chain = []
-            if i >= 0:
-                chain.append(i)
+    sides = boxes[candidates, 2:] - boxes[candidates, :2]
+    lying = candidates[sides[:, along] >= sides[:, across]]
+    low, high, start = boxes[lying, across], boxes[lying, 2 + across], boxes[lying, along]
+    order = np.lexsort((start, high, low))  # by band, then along it
+    lying, low, high = lying[order], low[order], high[order]
+    gaps = boxes[lying[1:], along] - boxes[lying[:-1], 2 + along]
+    linked = ((low[1:] == low[:-1]) & (high[1:] == high[:-1]) & (gaps >= 1) & (gaps <= MAX_DASH_LENGTH)
+              & (np.abs(colors[lying[1:]] - colors[lying[:-1]]).max(axis=1) <= SAME_COLOR))
+    starts = np.concatenate([[0], np.flatnonzero(~linked) + 1])  # chains: runs of linked neighbours
+    ends = np.concatenate([starts[1:], [len(lying)]])
+    runs = []
+    for first, last in zip(starts[ends - starts >= MIN_DASHES], ends[ends - starts >= MIN_DASHES]):
+        for part in _even_parts(boxes, list(lying[first:last]), along):
+            if (run := _run(image, boxes, colors, part, axis)) is not None:
+                runs.append(run)
     return runs
 
 
