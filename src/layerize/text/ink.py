@@ -38,6 +38,8 @@ def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
 THIN_CORE_SHARE = 0.2
 """Ink whose pixels with all eight neighbours ink are fewer than this share is thin (small text): its
 colour is read from its 10 % most distinct pixels (else 40 %), the nearest to its unblended paint."""
+DOMINANT_SHARE = 0.55
+"""Share of an OCR box one colour must hold to be the glyphs' background when the ring's is not."""
 MAX_INK_SHARE = 0.5
 """Largest share of an OCR box that its glyphs cover: more, and what was taken for background is not."""
 
@@ -50,11 +52,13 @@ def _mostly_ink(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, 
     return dist.size > 0 and float((dist > max(30.0, _otsu(dist.ravel()))).mean()) > MAX_INK_SHARE
 
 
-def _dominant(pixels: np.ndarray) -> np.ndarray:
-    """The most common colour of ``pixels`` (HxWx3): the median of the fullest 16-level colour bin."""
-    flat = pixels.reshape(-1, 3)
+def _dominant(pixels: np.ndarray) -> np.ndarray | None:
+    """The colour most of ``pixels`` (HxWx3) have (the median of the fullest 16-level colour bin, when
+    :data:`DOMINANT_SHARE` of them lie within 24 of it), else None: a line across two backdrops has none."""
+    flat = pixels.reshape(-1, 3).astype(np.float64)
     bins = (flat // 16).astype(np.int64) @ np.array([256, 16, 1])
-    return np.median(flat[bins == np.bincount(bins).argmax()], axis=0)
+    colour = np.median(flat[bins == np.bincount(bins).argmax()], axis=0)
+    return colour if (np.abs(flat - colour).max(axis=1) <= 24).mean() >= DOMINANT_SHARE else None
 
 
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
@@ -216,8 +220,9 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     if crop.shape[0] < 4 or crop.shape[1] < 4:
         return None
     background = background_model(crop, ring=max(2, core[0]))
-    if _mostly_ink(crop, background, core):  # the ring lay on another colour (the page around a bar)
-        background = np.broadcast_to(_dominant(crop[core[1]:core[3], core[0]:core[2]]), crop.shape).astype(np.float64)
+    box = crop[core[1]:core[3], core[0]:core[2]]
+    if _mostly_ink(crop, background, core) and (dominant := _dominant(box)) is not None:
+        background = np.broadcast_to(dominant, crop.shape).astype(np.float64)  # the ring lay half on the page
     upright, color = ink_coverage(crop, background, core, vertical)
     ys, xs = np.nonzero(upright > 0.5)
     if len(xs) < 4:
