@@ -6,7 +6,7 @@ measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
 candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
 groups lines into blocks; :mod:`.refine` renders and compares each block;
 :mod:`.harmony` sets aligned texts of one look in one face and poorly fitting labels like
-their aligned siblings; a large lone
+their aligned siblings; thin glyphs then take their paint from their ink mass; a large lone
 character that fits poorly is a graphic OCR misread and left to the objects (:func:`is_graphic`); and
 :mod:`.effects` reads gradient fills, outlines and drop shadows around it.
 """
@@ -27,7 +27,7 @@ from .harmony import harmonise, share_faces
 from .lines import measure_line
 from .ocr import OcrEngine, OcrLine
 from .paragraphs import assign_roles, build_block, group_lines
-from .refine import refine_block, text_fidelity, text_mask
+from .refine import paint_thin, refine_block, text_fidelity, text_mask
 
 __all__ = ["OcrEngine", "OcrLine", "TextAnalysis", "analyse_text", "text_fidelity"]
 
@@ -55,7 +55,7 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
               for i, group in enumerate(groups)]
     blocks = share_faces(blocks, groups, image, fonts, ocr.name)
     kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups) if not is_graphic(block)]
-    blocks = [measure_effects(block, image) for block, _ in kept]
+    blocks = [measure_effects(paint_thin(block, image), image) for block, _ in kept]
     assign_roles(blocks)
     lines = [line for _, group in kept for line in group]
     mask = text_mask(image.shape[:2], lines) | effects_mask(image.shape[:2], blocks)

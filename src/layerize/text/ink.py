@@ -37,7 +37,8 @@ def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
 
 THIN_CORE_SHARE = 0.2
 """Ink whose pixels with all eight neighbours ink are fewer than this share is thin (small text): its
-colour is read from its 10 % most distinct pixels (else 40 %), the nearest to its unblended paint."""
+colour is read from its 10 % most distinct pixels (else 40 %), the nearest to its unblended paint, and on a
+clean background no less extreme than its most extreme pixels (:func:`paint_floor`)."""
 DOMINANT_SHARE = 0.55
 """Share of an OCR box one colour must hold to be the glyphs' background when the ring's is not."""
 MAX_INK_SHARE = 0.5
@@ -59,6 +60,26 @@ def _dominant(pixels: np.ndarray) -> np.ndarray | None:
     bins = (flat // 16).astype(np.int64) @ np.array([256, 16, 1])
     colour = np.median(flat[bins == np.bincount(bins).argmax()], axis=0)
     return colour if (np.abs(flat - colour).max(axis=1) <= 24).mean() >= DOMINANT_SHARE else None
+
+
+CLEAN_NOISE = 0.5
+"""Robust noise (levels) of a background at most which it is clean: a vector render, not a photograph."""
+PAINT_FLOOR_PERCENTILE = 99
+"""Percentile of the ink's contrast that the paint of thin glyphs on a clean background reaches at least."""
+
+
+def clean(spread: np.ndarray) -> bool:
+    """Whether a background whose pixels differ from its model by ``spread`` is clean (a vector render):
+    its robust noise is at most :data:`CLEAN_NOISE` levels."""
+    return spread.size >= 12 and 1.4826 * float(np.median(np.abs(spread - np.median(spread)))) <= CLEAN_NOISE
+
+
+def paint_floor(contrast: np.ndarray, spread: np.ndarray) -> float:
+    """The least contrast with the background that thin glyphs' paint can have, given their pixels'
+    ``contrast`` and the background's ``spread`` (both along the ink's direction): on a clean background
+    no pixel of anti-aliased glyphs is more extreme than their paint; on a noisy one (a photograph, a
+    compressed image) the extremes are noise, and nothing bounds the paint (0)."""
+    return float(np.percentile(contrast, PAINT_FLOOR_PERCENTILE)) if contrast.size and clean(spread) else 0.0
 
 
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
@@ -89,6 +110,10 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     coverage = np.clip(((pixels - background) @ direction) / norm2, 0.0, 1.0)
     # keep the anti-aliased fringe of the kept ink, nothing else
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if thin:
+        unit = direction / np.sqrt(norm2)
+        floor = paint_floor((pixels[ink] - background[ink]) @ unit, (pixels[~fringe] - background[~fringe]) @ unit)
+        color = np.median(background[strong], axis=0) + unit * max(np.sqrt(norm2), floor)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
     return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]
 

@@ -6,6 +6,7 @@ pixels, and the mask of the ink to erase from the plate.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -14,6 +15,7 @@ from ..primitives.compose import alpha_over
 from ..render import render_block
 from ..scene import TextBlock
 from ..timing import timed
+from .ink import clean, paint_floor
 from .measured import MeasuredLine
 
 
@@ -113,10 +115,11 @@ def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarra
 
     Thin glyphs (few solid pixels for their ink: small text) are never drawn solid in the input, each of
     their pixels a mix with the background a fraction of a pixel off the render: their colour is read
-    from the pixels of their cores (half covered or more) that stand out most from what lies around."""
+    from the pixels of their cores (half covered or more) that stand out most from what lies around (and
+    on a clean background, once the roles are settled, from their ink mass: :func:`paint_thin`)."""
     layer, (left, top) = rendered
     alpha = np.asarray(layer.getchannel("A"))
-    thin = (alpha >= 240).sum() < THIN_SOLID_SHARE * max(int((alpha > 0).sum()), 1)
+    thin = _thin(alpha)
     core = _pixels(image, alpha >= (128 if thin else 240), left, top)
     if len(core) < 12:
         return None
@@ -124,6 +127,65 @@ def _solid_color(rendered: tuple[Image.Image, tuple[int, int]], image: np.ndarra
         contrast = np.abs(core - np.median(around, axis=0)).max(axis=1)
         core = core[contrast >= np.percentile(contrast, THIN_CONTRAST_PERCENTILE)]
     return rgb_to_hex(np.median(core, axis=0))
+
+
+def _thin(alpha: np.ndarray) -> bool:
+    """Whether a render's glyphs are thin: few of its pixels solid (small text)."""
+    return bool((alpha >= 240).sum() < THIN_SOLID_SHARE * max(int((alpha > 0).sum()), 1))
+
+
+@timed("text.refine")
+def paint_thin(block: TextBlock, image: np.ndarray) -> TextBlock:
+    """``block`` with the colour of its thin glyphs read from their ink mass where that holds (a fitted
+    render on a clean background: :func:`_mass_color`); else as it was. It runs once the texts' roles are
+    settled: the pixel estimate that sets a role's look is the same for all its members, fitted or not."""
+    if block.fidelity is None or block.fidelity < SOLID_COLOR_MIN_FIDELITY:
+        return block
+    rendered = render_block(block, shadow=False)
+    if rendered is None:
+        return block
+    layer, (left, top) = rendered
+    alpha = np.asarray(layer.getchannel("A"))
+    if not _thin(alpha) or (paint := _mass_color(alpha, left, top, image)) is None:
+        return block
+    return block.model_copy(update={"style": block.style.model_copy(update={"color": rgb_to_hex(paint)})})
+
+
+MASS_NEAR, MASS_CLEAR = 1, 3
+"""Ink mass is summed over the render's pixels and MASS_NEAR px around them (where the input's glyphs lie
+a fraction of a pixel off, or blurred); the background is read MASS_CLEAR px or more from them."""
+
+
+def _mass_color(alpha: np.ndarray, left: int, top: int, image: np.ndarray) -> np.ndarray | None:
+    """Thin glyphs' paint from their ink mass: the input's difference from its background summed around the
+    render, over the render's summed coverage. Anti-aliasing, a sub-pixel shift and a blur all spread the
+    paint over more pixels and keep that sum, where any single pixel is a blend lighter than the paint.
+    None when the neighbourhood leaves the image or shows no background."""
+    pad = MASS_CLEAR + 1
+    h, w = alpha.shape
+    x0, y0 = left - pad, top - pad
+    if x0 < 0 or y0 < 0 or x0 + w + 2 * pad > image.shape[1] or y0 + h + 2 * pad > image.shape[0]:
+        return None
+    cover = np.pad(alpha.astype(np.float64) / 255.0, pad)
+    drawn = (cover > 0).astype(np.uint8)
+    near = cv2.dilate(drawn, np.ones((2 * MASS_NEAR + 1,) * 2, np.uint8)) > 0
+    clear = cv2.dilate(drawn, np.ones((2 * MASS_CLEAR + 1,) * 2, np.uint8)) == 0
+    window = image[y0:y0 + h + 2 * pad, x0:x0 + w + 2 * pad].astype(np.float64)
+    if clear.sum() < 12:
+        return None
+    background = np.median(window[clear], axis=0)
+    spread = (window[clear] - background).max(axis=1)
+    if not clean(spread):
+        return None  # noise, compression and sharpening break the sum
+    diff = window[near] - background
+    mass = diff.sum(axis=0) / cover.sum()
+    length = float(np.linalg.norm(mass))
+    if length < 1e-6:
+        return None
+    unit = mass / length
+    # a bolder render than the input's glyphs spreads the same mass thinner: the pixels bound it from below
+    floor = paint_floor(diff @ unit, spread)
+    return np.clip(background + unit * max(length, floor), 0.0, 255.0)
 
 
 def _pixels(image: np.ndarray, where: np.ndarray, left: int, top: int) -> np.ndarray:
@@ -136,7 +198,8 @@ def _pixels(image: np.ndarray, where: np.ndarray, left: int, top: int) -> np.nda
 
 THIN_SOLID_SHARE, THIN_CONTRAST_PERCENTILE = 0.35, 75
 """Glyphs are thin when fewer than THIN_SOLID_SHARE of their render's pixels are solid; their colour is then
-read from the solid pixels above this percentile of contrast with what lies around them."""
+read from their ink mass on a clean background (:func:`_mass_color`), else from the solid pixels above this
+percentile of contrast with what lies around them."""
 INK_MASK_COVERAGE = 0.12
 """Ink coverage above which a pixel is erased: the anti-aliased fringe, not the background's noise."""
 
