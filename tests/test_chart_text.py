@@ -202,6 +202,9 @@ def test_thin_glyphs_take_their_paint_from_their_ink_mass_not_from_their_blends(
 def test_on_a_clean_page_thin_paint_is_at_least_its_most_extreme_pixel():
     from layerize.text.ink import paint_floor
 
-    contrast = np.linspace(0.0, 180.0, 200)
-    assert paint_floor(contrast, np.zeros(100)) == pytest.approx(np.percentile(contrast, 99))
-    assert paint_floor(contrast, np.random.default_rng(2).normal(0, 5, 100)) == 0.0  # noise: no floor
+    unit = np.array([-8.0, -189.0, -141.0]) / np.linalg.norm([-8.0, -189.0, -141.0])  # white toward pink
+    blends = np.linspace(0.0, 180.0, 200)[:, None] * unit
+    frame = np.full((20, 3), -250.0)  # a black frame's pixels beside the letters: far along, but no blend
+    contrast = blends @ unit
+    assert paint_floor(np.vstack([blends, frame]), unit, np.zeros(100)) == pytest.approx(np.percentile(contrast, 99))
+    assert paint_floor(blends, unit, np.random.default_rng(2).normal(0, 5, 100)) == 0.0  # noise: no floor

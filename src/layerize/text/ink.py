@@ -66,6 +66,9 @@ CLEAN_NOISE = 0.5
 """Robust noise (levels) of a background at most which it is clean: a vector render, not a photograph."""
 PAINT_FLOOR_PERCENTILE = 99
 """Percentile of the ink's contrast that the paint of thin glyphs on a clean background reaches at least."""
+BLEND_OFF_LINE, BLEND_OFF_SHARE = 12.0, 0.15
+"""A blend of paint and background lies on the line between them: off it by at most the larger of
+BLEND_OFF_LINE levels and BLEND_OFF_SHARE of its contrast."""
 
 
 def clean(spread: np.ndarray) -> bool:
@@ -74,12 +77,16 @@ def clean(spread: np.ndarray) -> bool:
     return spread.size >= 12 and 1.4826 * float(np.median(np.abs(spread - np.median(spread)))) <= CLEAN_NOISE
 
 
-def paint_floor(contrast: np.ndarray, spread: np.ndarray) -> float:
+def paint_floor(diff: np.ndarray, unit: np.ndarray, spread: np.ndarray) -> float:
     """The least contrast with the background that thin glyphs' paint can have, given their pixels'
-    ``contrast`` and the background's ``spread`` (both along the ink's direction): on a clean background
-    no pixel of anti-aliased glyphs is more extreme than their paint; on a noisy one (a photograph, a
-    compressed image) the extremes are noise, and nothing bounds the paint (0)."""
-    return float(np.percentile(contrast, PAINT_FLOOR_PERCENTILE)) if contrast.size and clean(spread) else 0.0
+    differences from it (``diff``, N x 3), the ink's direction ``unit`` and the background's ``spread``:
+    on a clean background no blend of the paint with it is more extreme than the paint (pixels off that
+    line, a black frame beside pink letters, are no blends); on a noisy one (a photograph, a compressed
+    image) the extremes are noise, and nothing bounds the paint (0)."""
+    along = diff @ unit
+    off = np.linalg.norm(diff - along[:, None] * unit, axis=1)
+    blends = along[off <= np.maximum(BLEND_OFF_LINE, BLEND_OFF_SHARE * along)]
+    return float(np.percentile(blends, PAINT_FLOOR_PERCENTILE)) if blends.size and clean(spread) else 0.0
 
 
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
@@ -112,7 +119,7 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     if thin:
         unit = direction / np.sqrt(norm2)
-        floor = paint_floor((pixels[ink] - background[ink]) @ unit, (pixels[~fringe] - background[~fringe]) @ unit)
+        floor = paint_floor(pixels[ink] - background[ink], unit, (pixels[~fringe] - background[~fringe]) @ unit)
         color = np.median(background[strong], axis=0) + unit * max(np.sqrt(norm2), floor)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
     return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]

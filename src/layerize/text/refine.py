@@ -184,7 +184,7 @@ def _mass_color(alpha: np.ndarray, left: int, top: int, image: np.ndarray) -> np
         return None
     unit = mass / length
     # a bolder render than the input's glyphs spreads the same mass thinner: the pixels bound it from below
-    floor = paint_floor(diff @ unit, spread)
+    floor = paint_floor(diff, unit, spread)
     return np.clip(background + unit * max(length, floor), 0.0, 255.0)
 
 
