@@ -78,8 +78,8 @@ def test_ink_separation_dark_on_light_and_light_on_dark(ink, paper):
     crop = np.full((40, 120, 3), paper, np.uint8)
     crop[12:28, 10:110] = ink
     background = background_model(crop, ring=3)
-    coverage, color = ink_coverage(crop, background)
-    assert np.abs(np.subtract(color, ink)).max() <= 2
+    coverage, color, outline = ink_coverage(crop, background)
+    assert np.abs(np.subtract(color, ink)).max() <= 2 and outline is None
     assert coverage[15:25, 20:100].min() > 0.95
     assert coverage[:8].max() < 0.05
 
@@ -182,6 +182,33 @@ def test_outline_shadow_and_gradient_are_measured(effects_scene):
             assert gradient.angle == pytest.approx(90, abs=5)  # top to bottom
             assert np.abs(_rgb(gradient.start) - truth.gradient[0]).max() <= 25
             assert np.abs(_rgb(gradient.end) - truth.gradient[1]).max() <= 25
+
+
+@pytest.fixture(scope="module")
+def outlined_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
+    return _analysed(tmp_path_factory, designs.outlined(), "outlined")
+
+
+def test_light_letters_ringed_by_a_dark_outline_are_the_fill_with_a_stroke(outlined_scene):
+    """The outline stands out most from the page, but the letters are the fill it rings: they came back in
+    the outline's colour, and the fill stayed on the plate. Two words of two colours side by side, and
+    plain text, have no outline."""
+    scene, design = outlined_scene
+    found = _by_text(scene)
+    title = next(t for t in design.texts if t.stroke)
+    assert [b.text for b in scene.texts if b.style.stroke is not None] == [title.text]
+    assert np.abs(_rgb(found[title.text].style.color) - title.color).max() <= 16  # the fill, not the outline
+    plain = found["Ten minutes a day"].style
+    assert np.abs(_rgb(plain.color) - (30, 30, 30)).max() <= 16
+    stroke = found[title.text].style.stroke
+    assert np.abs(_rgb(stroke.color) - title.stroke[0]).max() <= 16, stroke
+    assert stroke.width_px == pytest.approx(title.stroke[1], abs=1.5)
+    assert found[title.text].style.size_px == pytest.approx(title.size, rel=0.06)
+    plate = np.asarray(scene.background.image, np.int16)
+    x0, y0, x1, y1 = title.bbox
+    window = (slice(y0 - 8, y1 + 8), slice(x0 - 8, x1 + 8))
+    diff = np.abs(plate[window] - np.asarray(design.clean, np.int16)[window]).max(axis=2)
+    assert np.percentile(diff, 99.5) <= 16  # neither the white fill nor the outline is left
 
 
 def test_vertical_chinese_column_is_one_vertical_block(effects_scene):

@@ -22,7 +22,7 @@ from ..config import Config
 from ..fonts import catalogue
 from ..scene import TextBlock
 from .columns import join_columns
-from .effects import effects_mask, measure_effects
+from .effects import effects_mask, measure_effects, with_outline
 from .harmony import harmonise, share_faces
 from .lines import measure_line
 from .ocr import OcrEngine, OcrLine
@@ -55,7 +55,7 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
               for i, group in enumerate(groups)]
     blocks = share_faces(blocks, groups, image, fonts, ocr.name)
     kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups) if not is_graphic(block)]
-    blocks = [measure_effects(paint_thin(block, image), image) for block, _ in kept]
+    blocks = [with_outline(measure_effects(paint_thin(block, image), image), group) for block, group in kept]
     assign_roles(blocks)
     lines = [line for _, group in kept for line in group]
     mask = text_mask(image.shape[:2], lines) | effects_mask(image.shape[:2], blocks)

@@ -28,6 +28,7 @@ from ..render import ink_box, render_block
 from ..scene import Gradient, TextBlock, TextShadow, TextStroke
 from ..timing import timed
 from .ink import background_model
+from .measured import MeasuredLine
 
 EFFECT_MIN_FIDELITY = 0.6
 """Blocks whose render fits the ink worse than this are left without effects: the rings would read glyphs."""
@@ -287,6 +288,19 @@ def measure_effects(block: TextBlock, image: np.ndarray) -> TextBlock:
     if not update:
         return block
     return block.model_copy(update={"style": style.model_copy(update=update)})
+
+
+def with_outline(block: TextBlock, group: list[MeasuredLine]) -> TextBlock:
+    """``block`` with the outline its lines' ink showed (:class:`.measured.Outline`) as its stroke, unless
+    the rings around its render gave one: fill and outline stand out on either side of the background, so
+    the ink held both and the outline is known before any render fits."""
+    outlines = [line.outline for line in group if line.outline is not None]
+    if block.style.stroke is not None or len(outlines) * 2 <= len(group):
+        return block
+    color = np.median(np.array([o.color for o in outlines], np.float64), axis=0)
+    width = float(np.median([o.width for o in outlines]))
+    stroke = TextStroke(color=rgb_to_hex(color), width_px=round(width, 1))
+    return block.model_copy(update={"style": block.style.model_copy(update={"stroke": stroke})})
 
 
 EFFECT_MASK_ALPHA = 0.03

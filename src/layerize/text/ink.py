@@ -16,7 +16,7 @@ import numpy as np
 from ..primitives.planes import fit_plane
 from ..scene import Box
 from ..timing import timed
-from .measured import MeasuredLine
+from .measured import MeasuredLine, Outline
 from .ocr import OcrLine
 
 
@@ -90,8 +90,9 @@ def paint_floor(diff: np.ndarray, unit: np.ndarray, spread: np.ndarray) -> float
 
 
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
-                 vertical: bool = False) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Per-pixel ink coverage (0..1) and the ink's colour, given the background.
+                 vertical: bool = False) -> tuple[np.ndarray, tuple[int, int, int], Outline | None]:
+    """Per-pixel ink coverage (0..1), the ink's colour and its outline (see :func:`_outlined_fill`), given
+    the background.
 
     With ``core`` (the OCR box inside the crop), only ink components lying
     mostly inside it count: a neighbouring line or a shape edge that merely
@@ -103,7 +104,7 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     ink = without_through_lines(raw)
     if core is not None:
         ink = _components_inside(ink, core, marks=not vertical, rules=raw & ~ink)
-    none = np.zeros(dist.shape, np.float32), (0, 0, 0)
+    none = np.zeros(dist.shape, np.float32), (0, 0, 0), None
     if ink.sum() < 4:
         return none
     core = (cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).sum()
@@ -117,12 +118,51 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     coverage = np.clip(((pixels - background) @ direction) / norm2, 0.0, 1.0)
     # keep the anti-aliased fringe of the kept ink, nothing else
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    if thin:
+    outline = None
+    if (outlined := _outlined_fill(pixels, background, ink, direction)) is not None:
+        coverage, color, outline = outlined
+        fringe = coverage > 0
+    elif thin:
         unit = direction / np.sqrt(norm2)
         floor = paint_floor(pixels[ink] - background[ink], unit, (pixels[~fringe] - background[~fringe]) @ unit)
         color = np.median(background[strong], axis=0) + unit * max(np.sqrt(norm2), floor)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
-    return np.where(fringe, coverage, 0.0).astype(np.float32), rgb  # type: ignore[return-value]
+    return np.where(fringe, coverage, 0.0).astype(np.float32), rgb, outline  # type: ignore[return-value]
+
+
+OUTLINE_FILL_SHARE, OUTLINE_FILL_COHERENT, OUTLINE_RINGED = 0.25, 0.6, 0.7
+"""Outlined glyphs: the ink's pixels on the other side of the background from its colour (the fill) are at
+least OUTLINE_FILL_SHARE of the ink, OUTLINE_FILL_COHERENT of them one colour, and OUTLINE_RINGED of the
+pixels just around them the outline's."""
+
+
+def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
+                   direction: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
+    """The fill's coverage and colour, and the outline, when the ink is glyphs of one colour ringed by an
+    outline of another (white letters outlined in brown on a yellow page); None otherwise.
+
+    Both stand out from the background, on either side of it: the ink's colour is the outline's (the
+    more distinct), and the fill is what lies the other way, ringed all round by the outline (two words
+    side by side in two colours are ringed by the background)."""
+    side = (pixels - background) @ direction
+    fill = ink & (side < 0)
+    if fill.sum() < max(12, OUTLINE_FILL_SHARE * ink.sum()):
+        return None
+    color = np.median(pixels[fill], axis=0)
+    if (np.abs(pixels[fill] - color).max(axis=1) <= 40).mean() < OUTLINE_FILL_COHERENT:
+        return None
+    ring = cv2.dilate(fill.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~fill
+    if not ring.any() or (ink[ring] & (side[ring] > 0)).mean() < OUTLINE_RINGED:
+        return None
+    outline = np.median(pixels[ink & (side > 0)], axis=0)
+    toward = color - outline
+    norm2 = float(toward @ toward)
+    if norm2 < 1e-6:
+        return None
+    coverage = np.clip(((pixels - outline) @ toward) / norm2, 0.0, 1.0)
+    width = float((ink & (side > 0)).sum()) / float(ring.sum())  # the outline's area over the fill's edge
+    paint = tuple(int(round(c)) for c in np.clip(outline, 0, 255))
+    return np.where(ring | fill, coverage, 0.0).astype(np.float32), color, Outline(paint, round(width, 1))
 
 
 THROUGH_LINE_FILL = 0.97
@@ -255,7 +295,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     box = crop[core[1]:core[3], core[0]:core[2]]
     if _mostly_ink(crop, background, core) and (dominant := _dominant(box)) is not None:
         background = np.broadcast_to(dominant, crop.shape).astype(np.float64)  # the ring lay half on the page
-    upright, color = ink_coverage(crop, background, core, vertical)
+    upright, color, outline = ink_coverage(crop, background, core, vertical)
     ys, xs = np.nonzero(upright > 0.5)
     if len(xs) < 4:
         return None
@@ -282,7 +322,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     if not vertical:
         line = replace(line, text=restore_spaces(without_missing_dashes(line.text.strip(), tight), tight))
     return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
-                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical)
+                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical, outline=outline)
 
 
 

@@ -23,6 +23,14 @@ class FontFit:
 
 
 @dataclass
+class Outline:
+    """An outline ringing a line's glyphs, read from its ink: colour and width outside the fill (px)."""
+
+    color: tuple[int, int, int]
+    width: float
+
+
+@dataclass
 class MeasuredLine:
     """An OCR line with its ink measured in the line's own upright frame.
 
@@ -41,6 +49,7 @@ class MeasuredLine:
     region: tuple[int, int, int, int]  # x0, y0, x1, y1 of `coverage` in the image
     fits: dict[str, FontFit] = field(default_factory=dict)  # by PostScript name
     vertical: bool = False  # a column of upright characters; fits then anchor at its centre x and top
+    outline: Outline | None = None  # the ink's colour was an outline's, ringing glyphs of `color`
 
     @property
     def best(self) -> FontFit:
