@@ -111,7 +111,8 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     thin = core < THIN_CORE_SHARE * ink.sum()  # small text: strokes all edge, none drawn solid
     strong = ink & (dist >= np.percentile(dist[ink], 90 if thin else 60))
     color = np.median(pixels[strong], axis=0)
-    direction = color - np.median(background[strong], axis=0)
+    behind = np.median(background[strong], axis=0)
+    direction = color - behind
     norm2 = float(direction @ direction)
     if norm2 < 1e-6:
         return none
@@ -125,7 +126,7 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     elif thin:
         unit = direction / np.sqrt(norm2)
         floor = paint_floor(pixels[ink] - background[ink], unit, (pixels[~fringe] - background[~fringe]) @ unit)
-        color = np.median(background[strong], axis=0) + unit * max(np.sqrt(norm2), floor)
+        color = behind + unit * max(np.sqrt(norm2), floor)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
     return np.where(fringe, coverage, 0.0).astype(np.float32), rgb, outline  # type: ignore[return-value]
 
@@ -152,15 +153,16 @@ def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
     if (np.abs(pixels[fill] - color).max(axis=1) <= 40).mean() < OUTLINE_FILL_COHERENT:
         return None
     ring = cv2.dilate(fill.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~fill
-    if not ring.any() or (ink[ring] & (side[ring] > 0)).mean() < OUTLINE_RINGED:
+    ringing = ink & (side > 0)  # the outline's pixels
+    if not ring.any() or ringing[ring].mean() < OUTLINE_RINGED:
         return None
-    outline = np.median(pixels[ink & (side > 0)], axis=0)
+    outline = np.median(pixels[ringing], axis=0)
     toward = color - outline
     norm2 = float(toward @ toward)
     if norm2 < 1e-6:
         return None
     coverage = np.clip(((pixels - outline) @ toward) / norm2, 0.0, 1.0)
-    width = float((ink & (side > 0)).sum()) / float(ring.sum())  # the outline's area over the fill's edge
+    width = float(ringing.sum()) / float(ring.sum())  # the outline's area over the fill's edge
     paint = tuple(int(round(c)) for c in np.clip(outline, 0, 255))
     return np.where(ring | fill, coverage, 0.0).astype(np.float32), color, Outline(paint, round(width, 1))
 
