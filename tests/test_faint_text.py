@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidocr.ch_ppocr_det.utils import DBPostProcess
 
 from layerize.config import OcrConfig
-from layerize.text.ocr import RapidOcrEngine, _WithFaintBoxes
+from layerize.text.ocr import OcrLine, RapidOcrEngine, _WithFaintBoxes
 
 
 def _boxes(boxes: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -50,3 +50,21 @@ def test_a_faint_command_is_read() -> None:
     image = _command_arrow()
     assert "git" not in " ".join(line.text for line in RapidOcrEngine(OcrConfig(faint_lines=False)).read(image))
     assert "git" in " ".join(line.text for line in RapidOcrEngine(OcrConfig()).read(image))
+
+
+def _quad(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, float], ...]:
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def test_an_unsure_line_in_a_faint_box_is_recognised_again_alone() -> None:
+    """A lone white digit in a chart cell, read at 0.74 among the detector's crops: recognised again from
+    its box alone it reads surely and is kept; a faint box over the bare cell stays out."""
+    image = Image.new("RGB", (160, 120), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 30, 120, 90), fill=(78, 121, 167))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 11)
+    draw.text((80, 60), "4", font=font, fill=(255, 255, 255), anchor="mm")
+    pixels, engine = np.asarray(image), RapidOcrEngine(OcrConfig())
+    found = engine._surely(OcrLine("4", _quad(73, 52, 87, 67), 0.74), pixels)
+    assert found is not None and found.text == "4" and found.score >= 0.9 and found.box == (73, 52, 87, 67)
+    assert engine._surely(OcrLine("4", _quad(48, 34, 62, 49), 0.74), pixels) is None

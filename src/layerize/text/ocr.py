@@ -90,6 +90,15 @@ FAINT_MIN_SCORE = 0.9
 not doubled by the recogniser's (a rule read as "_", a star as "★")."""
 
 
+FAINT_PAD = 0.15
+"""Margin, in box heights, around a faint box recognised again alone."""
+
+
+def _sure(line: OcrLine) -> bool:
+    """Whether a line in a faint box reads surely enough to be a line (see :data:`FAINT_MIN_SCORE`)."""
+    return line.score >= FAINT_MIN_SCORE and any(c.isalnum() for c in line.text)
+
+
 class _WithFaintBoxes:
     """PP-OCR's DB post-processing (boxes from the text probability map) that adds, to the boxes it finds,
     those a lower box score (:data:`FAINT_BOX_SCORE`) finds that overlap none of them."""
@@ -154,9 +163,30 @@ class RapidOcrEngine:
         if result.boxes is None:
             return []
         faint = self._faint.added if self._faint else []
-        return [_line(t, q, s, scale) for q, t, s in zip(result.boxes, result.txts, result.scores)
-                if t.strip() and (s >= FAINT_MIN_SCORE and any(c.isalnum() for c in t)
-                                  or all(_overlap(_quad_box(q), f) < 0.5 for f in faint))]
+        lines = []
+        for quad, text, score in zip(result.boxes, result.txts, result.scores):
+            line = _line(text, quad, score, scale)
+            if not text.strip():
+                continue
+            if all(_overlap(_quad_box(quad), f) < 0.5 for f in faint):
+                lines.append(line)
+            elif (sure := self._surely(line, image)) is not None:
+                lines.append(sure)
+        return lines
+
+    def _surely(self, line: OcrLine, image: np.ndarray) -> OcrLine | None:
+        """A line in a faint box, when it reads surely (:data:`FAINT_MIN_SCORE`): as read, or recognised again
+        from its box alone (among the detector's other crops a lone chart digit reads at 0.74, alone at 1.0)."""
+        if _sure(line):
+            return line
+        x0, y0, x1, y1 = line.box
+        pad = FAINT_PAD * (y1 - y0)
+        x0, y0 = max(0, int(x0 - pad)), max(0, int(y0 - pad))
+        x1, y1 = min(image.shape[1], int(np.ceil(x1 + pad))), min(image.shape[0], int(np.ceil(y1 + pad)))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return None
+        again = self.recognise(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        return OcrLine(again.text, line.quad, again.score) if again is not None and _sure(again) else None
 
     def recognise(self, image: np.ndarray) -> OcrLine | None:
         result = self._engine(image, use_det=False, use_cls=False, use_rec=True)
