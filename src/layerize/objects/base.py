@@ -123,11 +123,16 @@ def joined_across_text(image: np.ndarray, text: np.ndarray, labels: np.ndarray,
                     if np.abs(colors[a] - colors[b]).max() <= SAME_COLOR:
                         yield a, b
 
-    roots = joined_groups(count, cut_pieces())
-    if (roots == np.arange(count)).all():
+    return relabelled(labels, stats, joined_groups(count, cut_pieces()))
+
+
+def relabelled(labels: np.ndarray, stats: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``labels`` and ``stats`` with each region joined to its group's root (``roots``, see
+    :func:`~layerize.primitives.groups.joined_groups`): the root's box spans the group, its area sums it."""
+    if (roots == np.arange(len(stats))).all():
         return labels, stats
     joined = stats.copy()
-    for a in np.flatnonzero(roots != np.arange(count)):
+    for a in np.flatnonzero(roots != np.arange(len(stats))):
         r = roots[a]
         x0 = min(joined[r, 0], stats[a, 0])
         y0 = min(joined[r, 1], stats[a, 1])

@@ -25,6 +25,7 @@ from .base import (
 )
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
 from .dashes import dashed_strokes
+from .grids import joined_across_rules
 from .hidden import hidden_ellipse
 from .holes import holed_shape, page_holes, without_page_patches
 from .outlines import fill_paint, fit_outline
@@ -70,7 +71,7 @@ class FlatSegmenter:
 
     def find(self, image: np.ndarray, text: np.ndarray, taken: np.ndarray) -> list[Found]:
         count, labels, stats = flat_components(image, text | taken, self.threshold)
-        labels, stats = joined_across_text(image, text, labels, stats)
+        labels, stats = joined_across_rules(image, *joined_across_text(image, text, labels, stats))
         page = page_label(count, stats, text.size)
         paper = np.median(image[::4, ::4][labels[::4, ::4] == page], axis=0) if page else None
         holes = np.zeros(text.shape, bool)  # where the page shows through holed paths
