@@ -259,3 +259,31 @@ def test_a_mark_on_a_card_on_a_panel_is_one_decoration() -> None:
     result = segment(np.asarray(page), np.zeros((800, 1000), bool), ObjectsConfig(trace=False))
     assert [n.label for n in result.nodes if isinstance(n, ImageObject)] == ["decoration"]
 
+
+
+def test_an_object_laid_on_its_plate_draws_the_image_again_on_its_soft_edge() -> None:
+    """A disc with a soft edge over a gradient, cut out with a decontaminated edge, over a plate whose fill only
+    approximates the gradient: matted, its edge colours make plate and object composite to the image again."""
+    from layerize.objects.base import cut_out, matted
+
+    h, w = 80, 120
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    behind = np.dstack([40 + xx, 90 + 0.5 * yy, np.full((h, w), 160.0)])
+    alpha = np.clip(18.0 - np.hypot(xx - 60, yy - 40), 0, 1)[..., None] * np.clip(
+        (np.hypot(xx - 60, yy - 40) - 6) / 12 + 0.3, 0.3, 1)[..., None]  # soft all through its rim
+    image = np.rint(alpha * np.array([230.0, 40.0, 30.0]) + (1 - alpha) * behind).astype(np.uint8)
+    plate = np.clip(behind + 9.0, 0, 255).astype(np.uint8)  # an inpainted guess, a little off
+    found = cut_out(image, alpha[..., 0], "product", "photo", 0.9)
+    assert found is not None
+
+    def composite(node: ImageObject) -> np.ndarray:
+        rgba, (left, top) = node.placed()
+        layer = np.zeros((h, w, 4), np.float32)
+        layer[top:top + rgba.height, left:left + rgba.width] = np.asarray(rgba, np.float32)
+        a = layer[..., 3:] / 255.0
+        return a * layer[..., :3] + (1 - a) * plate
+
+    edge = (alpha[..., 0] > 0.05) & (alpha[..., 0] < 0.95)
+    before = np.abs(composite(found.node) - image)[edge].mean()
+    after = np.abs(composite(matted(found.node, image, plate)) - image)[edge].mean()
+    assert after <= 1.5 < 4 < before, (before, after)

@@ -18,11 +18,11 @@ from PIL import Image
 
 from .config import Config, OcrConfig, load_config
 from .inpaint import Inpainter, fill_coarse
-from .objects import ObjectHint, Segmenter, segment
+from .objects import ObjectHint, Segmenter, matted, segment
 from .primitives.masks import dilate
 from .reading import read_image
 from .registry import INPAINTERS, OCR_ENGINES
-from .scene import Background, Canvas, Provenance, Scene, Source
+from .scene import Background, Canvas, ImageObject, Provenance, Scene, Source
 from .text import OcrEngine, analyse_text, text_fidelity
 from .timing import collect, stage
 
@@ -77,8 +77,9 @@ def analyze_image(image: np.ndarray, source: Source, config: str | Path | Config
                 with stage("objects.plate"):
                     plate = fill_coarse(filler, plate, found.plate_mask)
             mask = mask | found.plate_mask
+            nodes = [matted(n, image, plate) if isinstance(n, ImageObject) else n for n in found.nodes]
     log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", source.path, len(text.blocks),
-             len(found.nodes), time.perf_counter() - start,
+             len(nodes), time.perf_counter() - start,
              ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items() if "." not in name))
 
     return Scene(
@@ -89,7 +90,7 @@ def analyze_image(image: np.ndarray, source: Source, config: str | Path | Config
             image=Image.fromarray(plate, "RGB"),
             provenance=Provenance(engine=filler.name, confidence=1.0),
         ),
-        nodes=[*found.nodes, *text.blocks],
+        nodes=[*nodes, *text.blocks],
         metadata={"config": cfg.name, "ocr_engine": engine.name, "masked_fraction": round(float(mask.mean()), 5),
                   "text_fidelity": text_fidelity(text.blocks)},
     )

@@ -39,13 +39,13 @@ from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
 from ..timing import stage
-from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha
+from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha, matted
 from .borders import box_iou, single_shapes
 from .joins import joined_lines
 from .marks import decorations
 from .trace import traced
 
-__all__ = ["ObjectHint", "Segmentation", "Segmenter", "segment"]
+__all__ = ["ObjectHint", "Segmentation", "Segmenter", "matted", "segment"]
 
 
 def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:

@@ -188,6 +188,24 @@ def decontaminate(crop: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.where(edge, np.clip(inner, 0, 255), crop).astype(np.uint8)
 
 
+def matted(node: ImageObject, image: np.ndarray, plate: np.ndarray) -> ImageObject:
+    """``node`` with the colour of its partly covered pixels solved from the compositing equation over the
+    ``plate`` it lies on (image = alpha * colour + (1 - alpha) * plate): laid on the plate, it draws the image
+    again wherever a colour in range can, and its edge keeps the colours the plate's fill does not explain."""
+    rgba, (left, top) = node.placed()
+    pixels = np.asarray(rgba, np.float32)
+    height, width = pixels.shape[:2]
+    window = (slice(top, top + height), slice(left, left + width))
+    if top < 0 or left < 0 or top + height > image.shape[0] or left + width > image.shape[1]:
+        return node
+    alpha = pixels[..., 3:] / 255.0
+    partly = (alpha > 0.0) & (alpha < 1.0)
+    behind = (1.0 - alpha) * plate[window].astype(np.float32)
+    solved = (image[window].astype(np.float32) - behind) / np.maximum(alpha, 1e-3)
+    pixels[..., :3] = np.where(partly, np.clip(solved, 0, 255), pixels[..., :3])
+    return node.model_copy(update={"image": Image.fromarray(np.rint(pixels).astype(np.uint8), "RGBA")})
+
+
 def cut_out(image: np.ndarray, alpha: np.ndarray, label: str, engine: str, confidence: float) -> Found | None:
     """An :class:`ImageObject` of the ``image`` pixels under ``alpha`` (HxW float 0..1), cropped to them."""
     ys, xs = np.nonzero(alpha > 0.02)
