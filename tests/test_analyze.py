@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import designs
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 import layerize
 from layerize.render import ink_box
@@ -84,6 +85,32 @@ def test_ink_separation_dark_on_light_and_light_on_dark(ink, paper):
     assert coverage[:8].max() < 0.05
 
 
+def _gilded(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dark serif capitals on a gilded plaque: gold with bright grain that runs into the letters; the
+    crop, the glyphs' coverage and the grain's."""
+    h, w = 130, 460
+    grain = cv2.GaussianBlur(np.random.default_rng(seed).normal(0, 1, (h, w)), (0, 0), 3)
+    bright = np.clip(((grain - grain.min()) / np.ptp(grain) - 0.55) / 0.2, 0, 1)[..., None]
+    gold = np.array([170, 128, 50]) * (1 - bright) + np.array([250, 225, 140]) * bright
+    letters = Image.new("L", (w, h), 0)
+    font = ImageFont.truetype(designs.font_path("DejaVuSerif-Bold.ttf"), 80)
+    ImageDraw.Draw(letters).text((30, 95), "MUSEUM", font=font, fill=255, anchor="ls")
+    glyphs = np.asarray(letters, np.float64)[..., None] / 255
+    crop = gold * (1 - glyphs) + np.array([28, 24, 12]) * glyphs
+    return crop.astype(np.uint8), glyphs[..., 0], bright[..., 0]
+
+
+def test_ink_on_grain_is_taken_on_the_letters_side():
+    """Bright grain stands out from the gold as much as the dark letters do: the ink is the letters alone,
+    every one of them, not blobs of grain and letters (which read as a frame and lost half the word)."""
+    crop, glyphs, bright = _gilded()
+    background = background_model(crop, ring=6)
+    coverage, color, outline = ink_coverage(crop, background, (6, 6, crop.shape[1] - 6, crop.shape[0] - 6))
+    assert np.abs(np.subtract(color, (28, 24, 12))).max() <= 6 and outline is None
+    assert coverage[glyphs > 0.9].mean() > 0.97  # 0.51 with the ink taken on both sides
+    assert coverage[(bright > 0.5) & (glyphs < 0.01)].max() < 0.05
+
+
 def test_gradient_background_is_modelled():
     x = np.linspace(40, 220, 160)
     crop = np.repeat(np.repeat(x[None, :, None], 50, axis=0), 3, axis=2).astype(np.uint8)
@@ -125,7 +152,7 @@ def test_turned_tracked_italic_and_chinese_text(typography_scene):
 def test_restore_spaces_between_tracked_capitals():
     from PIL import ImageDraw, ImageFont
 
-    from layerize.text.ink import restore_spaces
+    from layerize.text.spelling import restore_spaces
 
     font = ImageFont.truetype(designs.font_path("DejaVuSans-Bold.ttf"), 40)
 
@@ -283,3 +310,20 @@ def test_cjk_faces_of_collections_are_chosen_by_language():
     assert suits(faces["Noto Sans CJK SC"], "新品上市") and not suits(faces["Noto Sans CJK JP"], "新品上市")
     assert suits(faces["Noto Sans CJK JP"], "セール中") and not suits(faces["Noto Sans CJK SC"], "セール中")
     assert suits(faces["Noto Sans CJK KR"], "할인") and not suits(faces["Noto Sans CJK SC"], "할인")
+
+
+def test_spaces_between_chinese_characters_set_wide_apart_are_tracking():
+    from layerize.text.columns import without_tracking_spaces
+
+    assert without_tracking_spaces("香 供") == "香供" and without_tracking_spaces("長 樂 寺") == "長樂寺"
+    for kept in ("核心 概念", "第 10 名", "할 인", "A B", "新品 上市 SALE"):
+        assert without_tracking_spaces(kept) == kept
+
+
+def test_parentheses_around_chinese_words_are_full_width():
+    from layerize.text.columns import full_width_parentheses
+
+    assert full_width_parentheses("IMO 2025 (数学)") == "IMO 2025\uff08数学\uff09"
+    assert full_width_parentheses("基于 (推荐) 方案") == "基于\uff08推荐\uff09方案"
+    for kept in ("金牌 (Gold)", "a (b)", "第(1)名"):
+        assert full_width_parentheses(kept) == kept

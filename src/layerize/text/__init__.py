@@ -1,9 +1,9 @@
 """Text analysis, the second stage: OCR lines measured from the pixels and grouped into text blocks.
 
 The modules, in the order they run: :mod:`.ocr` finds and reads the lines;
-:mod:`.columns` joins the pieces of vertical CJK columns; :mod:`.lines`
-measures each line (:mod:`.ink` separates its ink, :mod:`.matching` fits the
-candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
+:mod:`.columns` joins the pieces of vertical CJK columns; :mod:`.lines` measures
+each line (:mod:`.ink` separates its ink, :mod:`.spelling` squares its string with it,
+:mod:`.matching` fits the candidate fonts, at each angle the line may be read at); :mod:`.paragraphs`
 groups lines into blocks; :mod:`.refine` renders and compares each block;
 :mod:`.harmony` sets aligned texts of one look in one face and poorly fitting labels like
 their aligned siblings; thin glyphs then take their paint from their ink mass; a large lone

@@ -1,6 +1,9 @@
-"""Vertical CJK columns: recognised as such, and joined where the OCR detector split them."""
+"""CJK text: vertical columns recognised as such and joined where the OCR detector split them, and the
+spacing and parentheses of Chinese and Japanese set as those scripts set them."""
 
 from __future__ import annotations
+
+import re
 
 from .ocr import OcrLine
 
@@ -12,6 +15,32 @@ def is_cjk_char(ch: str) -> bool:
 
 def is_cjk(text: str) -> bool:
     return any(is_cjk_char(ch) for ch in text)
+
+
+def is_unspaced_char(ch: str) -> bool:
+    """Kana, CJK ideographs and full-width forms: scripts set without word spaces (Hangul has them)."""
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+CJK_PARENTHESES = re.compile(r"\s*\(([\u3000-\u9fff\uff00-\uffef]+)\)\s*")
+"""Parentheses around Chinese or Japanese characters alone, with the spaces OCR reads around them."""
+
+
+def full_width_parentheses(text: str) -> str:
+    """``text`` with the parentheses around Chinese or Japanese words set full width, as those scripts set
+    them ("(推荐)" → "（推荐）"; their em-wide glyphs hold their own spacing, so the spaces OCR read beside
+    them go); parentheses around Latin words or digits stay as they are."""
+    return CJK_PARENTHESES.sub(lambda m: f"\uff08{m.group(1)}\uff09", text).strip() if "(" in text else text
+
+
+def without_tracking_spaces(text: str) -> str:
+    """``text`` without the spaces OCR reads between Chinese or Japanese characters set wide apart ("香 供"):
+    when every word is one such character, the gaps are letter-spacing, not word breaks (a space between
+    phrases, "核心 概念", and spaces beside Latin words or digits stay)."""
+    words = text.split()
+    if len(words) >= 2 and all(len(word) == 1 and is_unspaced_char(word) for word in words):
+        return "".join(words)
+    return text
 
 
 def is_column(line: OcrLine) -> bool:

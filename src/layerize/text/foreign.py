@@ -18,10 +18,11 @@ import unicodedata
 import numpy as np
 
 from ..fonts import FontFace
-from .ink import ink_runs, measure_ink
+from .ink import measure_ink
 from .matching import fit_fonts, reference, suits
 from .measured import MeasuredLine
 from .ocr import OcrLine
+from .spelling import ink_runs
 
 Window = tuple[float, float, float, float]
 """x0, y0, x1, y1 in the line's upright ink crop."""

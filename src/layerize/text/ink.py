@@ -18,6 +18,7 @@ from ..scene import Box
 from ..timing import timed
 from .measured import MeasuredLine, Outline
 from .ocr import OcrLine
+from .spelling import as_inked
 
 
 def background_model(crop: np.ndarray, ring: int) -> np.ndarray:
@@ -89,26 +90,36 @@ def paint_floor(diff: np.ndarray, unit: np.ndarray, spread: np.ndarray) -> float
     return float(np.percentile(blends, PAINT_FLOOR_PERCENTILE)) if blends.size and clean(spread) else 0.0
 
 
+OTHER_SIDE_SHARE = 0.15
+"""Share of the ink lying on the other side of the background from the ink's colour above which that part
+is no glyph (the bright grain of a gilded plaque around dark letters, sparkles on a photograph) unless it
+is an outlined fill: the ink is then taken on its colour's side alone."""
+
+
 def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int, int, int] | None = None,
-                 vertical: bool = False) -> tuple[np.ndarray, tuple[int, int, int], Outline | None]:
+                 vertical: bool = False, toward: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, tuple[int, int, int], Outline | None]:
     """Per-pixel ink coverage (0..1), the ink's colour and its outline (see :func:`_outlined_fill`), given
     the background.
 
     With ``core`` (the OCR box inside the crop), only ink components lying
     mostly inside it count: a neighbouring line or a shape edge that merely
-    grazes the box is left out before the colour is taken.
+    grazes the box is left out before the colour is taken. With ``toward`` (a
+    colour direction from the background), only pixels on that side of it are ink.
     """
     pixels = crop.astype(np.float64)
     dist = np.linalg.norm(pixels - background, axis=2)
     raw = dist > max(30.0, _otsu(dist.ravel()))
+    if toward is not None:
+        raw &= (pixels - background) @ toward > 0
     ink = without_through_lines(raw)
     if core is not None:
         ink = _components_inside(ink, core, marks=not vertical, rules=raw & ~ink)
     none = np.zeros(dist.shape, np.float32), (0, 0, 0), None
     if ink.sum() < 4:
         return none
-    core = (cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).sum()
-    thin = core < THIN_CORE_SHARE * ink.sum()  # small text: strokes all edge, none drawn solid
+    solid = (cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).sum()
+    thin = solid < THIN_CORE_SHARE * ink.sum()  # small text: strokes all edge, none drawn solid
     strong = ink & (dist >= np.percentile(dist[ink], 90 if thin else 60))
     color = np.median(pixels[strong], axis=0)
     behind = np.median(background[strong], axis=0)
@@ -120,7 +131,11 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     # keep the anti-aliased fringe of the kept ink, nothing else
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     outline = None
-    if (outlined := _outlined_fill(pixels, background, ink, direction)) is not None:
+    outlined = _outlined_fill(pixels, background, ink, direction)
+    if outlined is None and toward is None and (
+            (ink & ((pixels - background) @ direction < 0)).sum() > OTHER_SIDE_SHARE * ink.sum()):
+        return ink_coverage(crop, background, core, vertical, toward=direction)
+    if outlined is not None:
         coverage, color, outline = outlined
         fringe = coverage > 0
     elif thin:
@@ -322,72 +337,6 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     box = Box(x0=rx0 + xs.min(), y0=ry0 + ys.min(), x1=rx0 + xs.max() + 1, y1=ry0 + ys.max() + 1)
     tight = upright[uy0:uy1, ux0:ux1]
     if not vertical:
-        line = replace(line, text=restore_spaces(without_missing_dashes(line.text.strip(), tight), tight))
+        line = replace(line, text=as_inked(line.text, tight))
     return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
                         coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical, outline=outline)
-
-
-
-def ink_runs(upright: np.ndarray) -> list[tuple[int, int]]:
-    """The runs of inked columns of a level line's ink crop, as (start, end) column ranges, left to right."""
-    columns = np.concatenate([[False], (upright > 0.5).any(axis=0), [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(columns))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
-
-
-DASHES = "-‐‑‒–—−"
-"""Hyphen, dashes and the minus sign."""
-DASH_THIN = 0.4
-"""A dash's ink is at most this share of the line's ink height tall."""
-
-
-def without_missing_dashes(text: str, upright: np.ndarray) -> str:
-    """``text`` without a leading or trailing dash where its ink shows none: a tick mark beside an axis label,
-    left out of the ink (see :data:`RULE_TICK_THIN`), that OCR read as a minus sign."""
-    runs = ink_runs(upright)
-    if len(text) < 2 or len(runs) < 2:
-        return text
-
-    def dash(run: tuple[int, int]) -> bool:
-        rows = np.flatnonzero((upright[:, run[0]:run[1]] > 0.5).any(axis=1))
-        tall = rows[-1] - rows[0] + 1 if len(rows) else 0
-        return tall <= DASH_THIN * upright.shape[0] and run[1] - run[0] >= tall
-    if text[0] in DASHES and not dash(runs[0]):
-        text = text[1:].lstrip()
-    if len(text) >= 2 and text[-1] in DASHES and not dash(runs[-1]):
-        text = text[:-1].rstrip()
-    return text
-
-
-TRACKED_GAP = 0.15
-"""Median gap between letters, relative to the ink height, from which a line counts as tracked."""
-
-
-def restore_spaces(text: str, upright: np.ndarray) -> str:
-    """``text`` with the word spaces OCR dropped between widely tracked letters put back.
-
-    Applies only to tracked lines whose every non-space character is one run
-    of inked columns (as with spaced capitals); a gap much wider than the
-    letter gaps, where the text has no space, gets one.
-    """
-    runs = ink_runs(upright)
-    starts, ends = [a for a, _ in runs], [b for _, b in runs]
-    glyphs = [ch for ch in text if not ch.isspace()]
-    if len(starts) != len(glyphs) or len(glyphs) < 4:
-        return text
-    gaps = np.array([s - e for s, e in zip(starts[1:], ends[:-1])], float)
-    letter_gap = float(np.median(gaps))
-    if letter_gap < TRACKED_GAP * upright.shape[0]:
-        return text  # not tracked: the recogniser sees word spaces itself
-    wide = gaps > 1.8 * letter_gap
-    words, out = text.split(), []
-    position = 0
-    for word in words:
-        for i, ch in enumerate(word):
-            out.append(ch)
-            if position < len(wide) and wide[position] and i < len(word) - 1:
-                out.append(" ")
-            position += 1
-        out.append(" ")
-    return "".join(out).strip()
-
