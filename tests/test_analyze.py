@@ -211,37 +211,45 @@ def test_outline_shadow_and_gradient_are_measured(effects_scene):
             assert np.abs(_rgb(gradient.end) - truth.gradient[1]).max() <= 25
 
 
-def _outlined() -> designs.Design:
-    """An AI poster's title: white letters ringed by a dark outline on a warm page, the outline darker and
-    the fill lighter than the page; under it a band holding a dark word beside a light one (two colours,
-    no outline) and a plain dark line."""
-    design = designs.Design(Image.new("RGB", (1000, 520), (250, 200, 60)))
+OUTLINED = {  # page, the title's fill and outline, the plain line's colour
+    "warm": ((250, 200, 60), (252, 252, 250), (40, 28, 20), (30, 30, 30)),  # fill and outline either side
+    "navy": ((40, 50, 110), (230, 20, 30), (255, 255, 255), (245, 245, 245)),  # both lighter than the page
+}
+
+
+def _outlined(page: tuple[int, int, int], fill: tuple[int, int, int], outline: tuple[int, int, int],
+              plain: tuple[int, int, int]) -> designs.Design:
+    """A poster's or a sticker's title: letters ringed by an outline of another colour (on a warm page a white
+    fill outlined dark, the page between the two; on navy a red fill outlined white, both lighter than the
+    page); under it a band holding a dark word beside a light one (two colours, no outline) and a plain line."""
+    design = designs.Design(Image.new("RGB", (1000, 520), page))
     ImageDraw.Draw(design.image).rectangle((0, 300, 1000, 400), fill=(128, 128, 128))
     for text, font, size, color, x, baseline, stroke in (
-            ("Reading plan", "DejaVuSans-Bold.ttf", 110, (252, 252, 250), 60, 200, ((40, 28, 20), 5)),
+            ("Reading plan", "DejaVuSans-Bold.ttf", 110, fill, 60, 200, (outline, 5)),
             ("Night", "DejaVuSans-Bold.ttf", 48, (20, 20, 20), 60, 368, None),
             ("Day", "DejaVuSans-Bold.ttf", 48, (245, 245, 245), 225, 368, None),
-            ("Ten minutes a day", "DejaVuSans.ttf", 40, (30, 30, 30), 60, 480, None)):
+            ("Ten minutes a day", "DejaVuSans.ttf", 40, plain, 60, 480, None)):
         design.draw_text(designs.TruthText([text], font, size, color, "left", x, baseline, size * 1.2, stroke=stroke))
     return design
 
 
-@pytest.fixture(scope="module")
-def outlined_scene(tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
-    return _analysed(tmp_path_factory, _outlined(), "outlined")
+@pytest.fixture(scope="module", params=sorted(OUTLINED))
+def outlined_scene(request, tmp_path_factory) -> tuple[layerize.Scene, designs.Design]:
+    return _analysed(tmp_path_factory, _outlined(*OUTLINED[request.param]), f"outlined-{request.param}")
 
 
-def test_light_letters_ringed_by_a_dark_outline_are_the_fill_with_a_stroke(outlined_scene):
+def test_letters_ringed_by_an_outline_are_the_fill_with_a_stroke(outlined_scene):
     """The outline stands out most from the page, but the letters are the fill it rings: they came back in
-    the outline's colour, and the fill stayed on the plate. Two words of two colours side by side, and
-    plain text, have no outline."""
+    the outline's colour, and the fill stayed on the plate (on navy, where the red fill is no blend of the
+    page and the white outline, though on the same side of the page). Two words of two colours side by
+    side, and plain text, have no outline."""
     scene, design = outlined_scene
     found = _by_text(scene)
     title = next(t for t in design.texts if t.stroke)
     assert [b.text for b in scene.texts if b.style.stroke is not None] == [title.text]
     assert np.abs(_rgb(found[title.text].style.color) - title.color).max() <= 16  # the fill, not the outline
-    plain = found["Ten minutes a day"].style
-    assert np.abs(_rgb(plain.color) - (30, 30, 30)).max() <= 16
+    plain = next(t for t in design.texts if t.text == "Ten minutes a day")
+    assert np.abs(_rgb(found[plain.text].style.color) - plain.color).max() <= 16
     stroke = found[title.text].style.stroke
     assert np.abs(_rgb(stroke.color) - title.stroke[0]).max() <= 16, stroke
     assert stroke.width_px == pytest.approx(title.stroke[1], abs=1.5)

@@ -131,7 +131,7 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     # keep the anti-aliased fringe of the kept ink, nothing else
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     outline = None
-    outlined = _outlined_fill(pixels, background, ink, direction)
+    outlined = _outlined_fill(pixels, background, ink, color)
     if outlined is None and toward is None and (
             (ink & ((pixels - background) @ direction < 0)).sum() > OTHER_SIDE_SHARE * ink.sum()):
         return ink_coverage(crop, background, core, vertical, toward=direction)
@@ -147,39 +147,45 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
 
 
 OUTLINE_FILL_SHARE, OUTLINE_FILL_COHERENT, OUTLINE_RINGED = 0.25, 0.6, 0.7
-"""Outlined glyphs: the ink's pixels on the other side of the background from its colour (the fill) are at
+"""Outlined glyphs: the ink's pixels that are no blend of the background and the ink's colour (the fill) are at
 least OUTLINE_FILL_SHARE of the ink, OUTLINE_FILL_COHERENT of them one colour, and OUTLINE_RINGED of the
 pixels just around them the outline's."""
+OUTLINE_APART = 60.0
+"""Distance (RGB) from every blend of the background and the outline beyond which an ink pixel is the fill's."""
 
 
 def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
-                   direction: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
+                   color: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
     """The fill's coverage and colour, and the outline, when the ink is glyphs of one colour ringed by an
-    outline of another (white letters outlined in brown on a yellow page); None otherwise.
+    outline of another (white letters outlined in brown on a yellow page, red ones outlined in white on
+    navy); None otherwise.
 
-    Both stand out from the background, on either side of it: the ink's colour is the outline's (the
-    more distinct), and the fill is what lies the other way, ringed all round by the outline (two words
-    side by side in two colours are ringed by the background)."""
-    side = (pixels - background) @ direction
-    fill = ink & (side < 0)
+    The ink's colour (``color``, the more distinct) is the outline's, and the fill is ink that is no blend
+    of it with the background (on the background's other side, or off towards another hue), ringed all
+    round by the outline (two words side by side in two colours are ringed by the background)."""
+    toward_ink = color - background
+    share = np.clip(((pixels - background) * toward_ink).sum(axis=2)
+                    / np.maximum((toward_ink * toward_ink).sum(axis=2), 1e-6), 0.0, 1.0)
+    off = np.linalg.norm(pixels - background - share[..., None] * toward_ink, axis=2)
+    fill = ink & ((((pixels - background) * toward_ink).sum(axis=2) < 0) | (off > OUTLINE_APART))
     if fill.sum() < max(12, OUTLINE_FILL_SHARE * ink.sum()):
         return None
-    color = np.median(pixels[fill], axis=0)
-    if (np.abs(pixels[fill] - color).max(axis=1) <= 40).mean() < OUTLINE_FILL_COHERENT:
+    fill_color = np.median(pixels[fill], axis=0)
+    if (np.abs(pixels[fill] - fill_color).max(axis=1) <= 40).mean() < OUTLINE_FILL_COHERENT:
         return None
     ring = cv2.dilate(fill.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~fill
-    ringing = ink & (side > 0)  # the outline's pixels
+    ringing = ink & ~fill  # the outline's pixels
     if not ring.any() or ringing[ring].mean() < OUTLINE_RINGED:
         return None
     outline = np.median(pixels[ringing], axis=0)
-    toward = color - outline
+    toward = fill_color - outline
     norm2 = float(toward @ toward)
     if norm2 < 1e-6:
         return None
     coverage = np.clip(((pixels - outline) @ toward) / norm2, 0.0, 1.0)
     width = float(ringing.sum()) / float(ring.sum())  # the outline's area over the fill's edge
     paint = tuple(int(round(c)) for c in np.clip(outline, 0, 255))
-    return np.where(ring | fill, coverage, 0.0).astype(np.float32), color, Outline(paint, round(width, 1))
+    return np.where(ring | fill, coverage, 0.0).astype(np.float32), fill_color, Outline(paint, round(width, 1))
 
 
 THROUGH_LINE_FILL = 0.97
