@@ -19,7 +19,7 @@ from layerize.primitives.color import hex_to_rgb
 from layerize.primitives.masks import dilate
 from layerize.primitives.paths import coverage, depths
 from layerize.scene import Box, ImageObject, Provenance, Scene, Shape, TextBlock
-from layerize.text import is_graphic
+from layerize.text import is_graphic, is_misread
 
 SVG = "{http://www.w3.org/2000/svg}"
 TEAL, ORANGE = (30, 120, 200), (240, 80, 40)
@@ -233,3 +233,16 @@ def test_two_paints_a_designer_cannot_tell_apart_are_one_path() -> None:
     folded, remapped = one_paint_each(colors, index)
     assert folded.tolist() == [[244, 245, 246], [40, 40, 60]]
     assert remapped.tolist() == [[0, 0, 0, -1], [1, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("text,fidelity,confidence,misread", [
+    ("aprear r rnr, re,", 0.16, 0.52, True),  # Devanagari the recogniser does not know, read as Latin
+    ("ili", 0.19, 0.56, True),  # an illustration of books read as letters
+    ("WORLD'S", 0.15, 0.998, False),  # an outlined title: no face explains it, but OCR is sure
+    ("Total 42", 0.70, 0.55, False),  # OCR unsure, the render explains the ink
+])
+def test_unsure_readings_that_explain_nothing_are_misreadings(text: str, fidelity: float, confidence: float,
+                                                              misread: bool) -> None:
+    block = text_block("t", [text], 100, 300, size=40.0).model_copy(update={
+        "fidelity": fidelity, "provenance": Provenance(engine="rapidocr", confidence=confidence)})
+    assert is_misread(block) is misread

@@ -7,7 +7,8 @@ each line (:mod:`.ink` separates its ink, :mod:`.spelling` squares its string wi
 groups lines into blocks; :mod:`.refine` renders and compares each block;
 :mod:`.harmony` sets aligned texts of one look in one face and poorly fitting labels like
 their aligned siblings; thin glyphs then take their paint from their ink mass; a large lone
-character that fits poorly is a graphic OCR misread and left to the objects (:func:`is_graphic`); and
+character that fits poorly is a graphic OCR misread and left to the objects (:func:`is_graphic`), and a
+block OCR was unsure of that fits poorly a misreading left in the plate (:func:`is_misread`); and
 :mod:`.effects` reads gradient fills, outlines and drop shadows around it.
 """
 
@@ -54,7 +55,8 @@ def analyse_text(image: np.ndarray, lines: list[OcrLine], ocr: OcrEngine, cfg: C
     blocks = [refine_block(build_block(i + 1, group, image.shape[1], ocr.name, fonts), group, image)
               for i, group in enumerate(groups)]
     blocks = share_faces(blocks, groups, image, fonts, ocr.name)
-    kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups) if not is_graphic(block)]
+    kept = [(block, group) for block, group in zip(harmonise(blocks, groups, image), groups)
+            if not is_graphic(block) and not is_misread(block)]
     blocks = [with_outline(measure_effects(paint_thin(block, image), image), group) for block, group in kept]
     assign_roles(blocks)
     lines = [line for _, group in kept for line in group]
@@ -68,6 +70,18 @@ GRAPHIC_MAX_FIDELITY = 0.55
 """Fidelity below which such a character is a graphic (an icon OCR read as a letter), left to the objects."""
 GRAPHIC_UNSURE = (0.7, 0.8)
 """OCR confidence and fidelity below both of which such a character is a graphic too (a disc read as "O")."""
+
+
+MISREAD_CONFIDENCE, MISREAD_FIDELITY = 0.6, 0.25
+"""OCR confidence and fidelity below both of which a block is a misreading, not text (see :func:`is_misread`)."""
+
+
+def is_misread(block: TextBlock) -> bool:
+    """Whether ``block`` is a misreading: OCR was unsure of it and its render explains its ink poorly (a
+    script the recogniser does not know read as "aprear r rnr", an illustration read as "ili"). Its pixels
+    stay in the plate as they are, rather than live text that says and shows something else."""
+    return (block.fidelity is not None and block.fidelity < MISREAD_FIDELITY
+            and block.provenance.confidence < MISREAD_CONFIDENCE)
 
 
 def is_graphic(block: TextBlock) -> bool:
