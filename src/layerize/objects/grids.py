@@ -27,42 +27,44 @@ CELL_NEIGHBOURS = 2
 """Fewest cells of its colour a region must face across rules to be a cell of a grid."""
 
 
-def _facing(labels: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _facing(labels: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, ...]:
     """Pairs of regions facing each other across at most :data:`RULE_WIDTH` unflat pixels, left to right and
-    top to bottom: the two labels and the colour of the gap's middle pixel, one row per contact."""
-    firsts, seconds, middles = [], [], []
-    for grid, pixels in ((labels, image), (labels.T, image.transpose(1, 0, 2))):
-        for step in range(2, RULE_WIDTH + 2):
-            a, b = grid[:, :-step], grid[:, step:]
-            gap = np.ones(a.shape, bool)
-            for k in range(1, step):
-                gap &= grid[:, k:grid.shape[1] - step + k] == 0
-            hit = gap & (a > 0) & (b > 0) & (a != b)
-            rows, cols = np.nonzero(hit)
-            firsts.append(a[rows, cols])
-            seconds.append(b[rows, cols])
-            middles.append(pixels[rows, cols + step // 2])
-    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(middles).astype(np.float64)
+    top to bottom, one row per contact: the two labels, the colours of the two pixels facing each other and
+    that of the gap's middle pixel."""
+    found: list[list[np.ndarray]] = [[], [], [], [], []]
+    for grid, pixels in ((labels, image), (labels.T, np.swapaxes(image, 0, 1))):
+        rows, cols = np.nonzero((grid[:, :-1] > 0) & (grid[:, 1:] == 0))  # a region's last pixel before an edge
+        for step in range(2, RULE_WIDTH + 2):  # the pixels before ``step`` are all unflat
+            ahead = cols + step
+            inside = ahead < grid.shape[1]
+            rows, cols, ahead = rows[inside], cols[inside], ahead[inside]
+            there, here = grid[rows, ahead], grid[rows, cols]
+            hit = (there > 0) & (there != here)
+            r, c = rows[hit], cols[hit]
+            facing = (here[hit], there[hit], pixels[r, c], pixels[r, c + step], pixels[r, c + step // 2])
+            for into, values in zip(found, facing):
+                into.append(values)
+            rows, cols = rows[there == 0], cols[there == 0]
+    first, second, *colours = (np.concatenate(values) for values in found)
+    return (first, second, *(values.astype(np.float64) for values in colours))
 
 
 def joined_across_rules(image: np.ndarray, labels: np.ndarray, stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``labels`` and ``stats`` with the cells of each grid (see the module's docstring) joined into one region,
-    labelled by the lowest of theirs, its stats summed."""
+    labelled by the lowest of theirs, its stats summed. A region's colour is read where it faces the other
+    (flat pixels lie within the edge threshold of their region's colour)."""
     count = len(stats)
     if count < 3:
         return labels, stats
-    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1).astype(np.float64)
-    colors = np.stack([np.bincount(labels.ravel(), weights=image[..., c].ravel().astype(np.float64),
-                                   minlength=count) / area for c in range(3)], axis=1)
-    paper = colors[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
-    first, second, middle = _facing(labels, image)
-    same = np.abs(colors[first] - colors[second]).max(axis=1) <= SAME_COLOR
-    ruled = (np.abs(middle - colors[first]).max(axis=1) >= RULE_CONTRAST) & (
-        np.abs(middle - paper).max(axis=1) >= RULE_CONTRAST)
-    keep = same & ruled
-    pairs, contacts = np.unique(np.sort(np.stack([first[keep], second[keep]], axis=1), axis=1), axis=0,
-                                return_counts=True)
-    pairs = pairs[contacts >= RULE_CONTACT]
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    paper = image.reshape(-1, 3)[int(np.argmax(labels.ravel() == largest))].astype(np.float64)
+    first, second, near, far, middle = _facing(labels, image)
+    keep = ((np.abs(near - far).max(axis=1) <= SAME_COLOR) & (np.abs(middle - near).max(axis=1) >= RULE_CONTRAST)
+            & (np.abs(middle - paper).max(axis=1) >= RULE_CONTRAST))
+    low, high = np.minimum(first[keep], second[keep]), np.maximum(first[keep], second[keep])
+    keys, contacts = np.unique(low.astype(np.int64) * count + high, return_counts=True)
+    keys = keys[contacts >= RULE_CONTACT]
+    pairs = np.stack([keys // count, keys % count], axis=1)
     if not len(pairs):
         return labels, stats
     degree = np.bincount(pairs.ravel(), minlength=count)
