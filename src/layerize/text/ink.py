@@ -185,7 +185,9 @@ def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
     coverage = np.clip(((pixels - outline) @ toward) / norm2, 0.0, 1.0)
     width = float(ringing.sum()) / float(ring.sum())  # the outline's area over the fill's edge
     paint = tuple(int(round(c)) for c in np.clip(outline, 0, 255))
-    return np.where(ring | fill, coverage, 0.0).astype(np.float32), fill_color, Outline(paint, round(width, 1))
+    area = cv2.dilate(ringing.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)  # with its fringe
+    return (np.where(ring | fill, coverage, 0.0).astype(np.float32), fill_color,
+            Outline(paint, round(width, 1), area))
 
 
 THROUGH_LINE_FILL = 0.97
@@ -329,14 +331,19 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     h_img, w_img = image.shape[:2]
     corners = np.array([[0, 0, 1], [ux1 - ux0, 0, 1], [0, uy1 - uy0, 1], [ux1 - ux0, uy1 - uy0, 1]], float)
     xy = corners @ to_image.T
-    rx0, ry0 = (max(0, int(np.floor(v)) - 2) for v in xy.min(axis=0))
-    rx1, ry1 = int(min(w_img, np.ceil(xy[:, 0].max()) + 2)), int(min(h_img, np.ceil(xy[:, 1].max()) + 2))
+    margin = 2 + (int(np.ceil(outline.width)) + 2 if outline is not None else 0)  # room for an outline
+    rx0, ry0 = (max(0, int(np.floor(v)) - margin) for v in xy.min(axis=0))
+    rx1 = int(min(w_img, np.ceil(xy[:, 0].max()) + margin))
+    ry1 = int(min(h_img, np.ceil(xy[:, 1].max()) + margin))
     if rx1 <= rx0 or ry1 <= ry0:
         return None
     region_to_crop = to_crop.copy()  # the coverage back in the image frame, for the text mask
     region_to_crop[:, 2] += to_crop[:, :2] @ (rx0, ry0)
-    coverage = cv2.warpAffine(upright, region_to_crop, (rx1 - rx0, ry1 - ry0),
+
+    def in_image(crop_map: np.ndarray) -> np.ndarray:
+        return cv2.warpAffine(crop_map, region_to_crop, (rx1 - rx0, ry1 - ry0),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    coverage = in_image(upright)
     ys, xs = np.nonzero(coverage > 0.5)
     if len(xs) < 4:
         return None
@@ -344,5 +351,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     tight = upright[uy0:uy1, ux0:ux1]
     if not vertical:
         line = replace(line, text=as_inked(line.text, tight))
+    ringed = in_image(outline.area) if outline is not None and outline.area is not None else None
     return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
-                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical, outline=outline)
+                        coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical, outline=outline,
+                        outline_coverage=ringed)

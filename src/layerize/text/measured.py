@@ -28,6 +28,7 @@ class Outline:
 
     color: tuple[int, int, int]
     width: float
+    area: np.ndarray | None = field(default=None, repr=False, compare=False)  # its pixels in the line's crop
 
 
 @dataclass
@@ -36,7 +37,7 @@ class MeasuredLine:
 
     ``upright`` is the ink coverage with the line turned level and cropped to
     the ink; ``to_image`` maps its pixel coordinates to the image's. The
-    image-frame ``coverage`` over ``region`` is what the text mask erases.
+    image-frame ``coverage`` over ``region`` is what the text mask erases (with ``outline_coverage``).
     """
 
     ocr: OcrLine
@@ -50,6 +51,7 @@ class MeasuredLine:
     fits: dict[str, FontFit] = field(default_factory=dict)  # by PostScript name
     vertical: bool = False  # a column of upright characters; fits then anchor at its centre x and top
     outline: Outline | None = None  # the ink's colour was an outline's, ringing glyphs of `color`
+    outline_coverage: np.ndarray | None = None  # the outline's pixels over `region`, erased with the glyphs
 
     @property
     def best(self) -> FontFit:

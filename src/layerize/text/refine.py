@@ -205,9 +205,11 @@ INK_MASK_COVERAGE = 0.12
 
 
 def text_mask(shape: tuple[int, int], lines: list[MeasuredLine]) -> np.ndarray:
-    """Boolean mask of every line's ink (anti-aliased fringe included)."""
+    """Boolean mask of every line's ink (anti-aliased fringe included) and of the outline ringing it."""
     mask = np.zeros(shape, bool)
     for line in lines:
         x0, y0, x1, y1 = line.region
         mask[y0:y1, x0:x1] |= line.coverage > INK_MASK_COVERAGE
+        if line.outline_coverage is not None:
+            mask[y0:y1, x0:x1] |= line.outline_coverage > INK_MASK_COVERAGE
     return mask
