@@ -356,3 +356,16 @@ def test_the_whole_outline_is_in_the_text_mask_whatever_the_render_draws():
     drawn[:, :] &= np.pad(np.ones((y1 - y0 + 16, x1 - x0 + 16), bool),
                           ((y0 - 8, drawn.shape[0] - y1 - 8), (x0 - 8, drawn.shape[1] - x1 - 8)))  # the title's
     assert text_mask(drawn.shape, [measured])[drawn].mean() > 0.99
+
+
+def test_a_card_behind_dark_text_is_no_outlined_fill():
+    """Dark words straddling a green card on a purple page: the card is no blend of page and ink, and the
+    letters ring it on one side, but it reaches in from the crop's edge; a fill lies inside its glyphs."""
+    image = Image.new("RGB", (520, 110), (98, 82, 170))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((250, 50, 600, 200), 12, fill=(138, 195, 68))  # under the words, from the right
+    font = ImageFont.truetype(designs.font_path("DejaVuSans.ttf"), 64)
+    draw.text((20, 88), "Fresh Coffee", font=font, fill=(20, 20, 20), anchor="ls")
+    crop = np.asarray(image)
+    coverage, color, outline = ink_coverage(crop, background_model(crop, ring=6), (6, 6, 514, 104))
+    assert outline is None and max(color) <= 40

@@ -154,6 +154,14 @@ OUTLINE_APART = 60.0
 """Distance (RGB) from every blend of the background and the outline beyond which an ink pixel is the fill's."""
 
 
+def _inside_crop(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its components that touch the crop's edge: a fill lies inside its glyphs, which lie
+    inside the crop, while a card or a panel behind the text reaches in from outside."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return mask & ~np.isin(labels, edge[edge > 0])
+
+
 def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
                    color: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
     """The fill's coverage and colour, and the outline, when the ink is glyphs of one colour ringed by an
@@ -167,7 +175,7 @@ def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
     share = np.clip(((pixels - background) * toward_ink).sum(axis=2)
                     / np.maximum((toward_ink * toward_ink).sum(axis=2), 1e-6), 0.0, 1.0)
     off = np.linalg.norm(pixels - background - share[..., None] * toward_ink, axis=2)
-    fill = ink & ((((pixels - background) * toward_ink).sum(axis=2) < 0) | (off > OUTLINE_APART))
+    fill = _inside_crop(ink & ((((pixels - background) * toward_ink).sum(axis=2) < 0) | (off > OUTLINE_APART)))
     if fill.sum() < max(12, OUTLINE_FILL_SHARE * ink.sum()):
         return None
     fill_color = np.median(pixels[fill], axis=0)
