@@ -17,12 +17,9 @@ def is_cjk(text: str) -> bool:
     return any(is_cjk_char(ch) for ch in text)
 
 
-def is_unspaced_char(ch: str) -> bool:
-    """Kana, CJK ideographs and full-width forms: scripts set without word spaces (Hangul has them)."""
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
-CJK_PARENTHESES = re.compile(r"\s*\(([\u3000-\u9fff\uff00-\uffef]+)\)\s*")
+UNSPACED = "[\u3000-\u9fff\uff00-\uffef]"
+"""Kana, CJK ideographs and full-width forms: scripts set without word spaces (Hangul has them)."""
+CJK_PARENTHESES = re.compile(rf"\s*\(({UNSPACED}+)\)\s*")
 """Parentheses around Chinese or Japanese characters alone, with the spaces OCR reads around them."""
 
 
@@ -38,7 +35,7 @@ def without_tracking_spaces(text: str) -> str:
     when every word is one such character, the gaps are letter-spacing, not word breaks (a space between
     phrases, "核心 概念", and spaces beside Latin words or digits stay)."""
     words = text.split()
-    if len(words) >= 2 and all(len(word) == 1 and is_unspaced_char(word) for word in words):
+    if len(words) >= 2 and all(re.fullmatch(UNSPACED, word) for word in words):
         return "".join(words)
     return text
 

@@ -108,10 +108,11 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     colour direction from the background), only pixels on that side of it are ink.
     """
     pixels = crop.astype(np.float64)
-    dist = np.linalg.norm(pixels - background, axis=2)
+    diff = pixels - background
+    dist = np.linalg.norm(diff, axis=2)
     raw = dist > max(30.0, _otsu(dist.ravel()))
     if toward is not None:
-        raw &= (pixels - background) @ toward > 0
+        raw &= diff @ toward > 0
     ink = without_through_lines(raw)
     if core is not None:
         ink = _components_inside(ink, core, marks=not vertical, rules=raw & ~ink)
@@ -127,20 +128,20 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
     norm2 = float(direction @ direction)
     if norm2 < 1e-6:
         return none
-    coverage = np.clip(((pixels - background) @ direction) / norm2, 0.0, 1.0)
+    along = diff @ direction
+    coverage = np.clip(along / norm2, 0.0, 1.0)
     # keep the anti-aliased fringe of the kept ink, nothing else
     fringe = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     outline = None
-    outlined = _outlined_fill(pixels, background, ink, color)
-    if outlined is None and toward is None and (
-            (ink & ((pixels - background) @ direction < 0)).sum() > OTHER_SIDE_SHARE * ink.sum()):
+    outlined = _outlined_fill(pixels, diff, ink, color - background)
+    if outlined is None and toward is None and (ink & (along < 0)).sum() > OTHER_SIDE_SHARE * ink.sum():
         return ink_coverage(crop, background, core, vertical, toward=direction)
     if outlined is not None:
         coverage, color, outline = outlined
         fringe = coverage > 0
     elif thin:
         unit = direction / np.sqrt(norm2)
-        floor = paint_floor(pixels[ink] - background[ink], unit, (pixels[~fringe] - background[~fringe]) @ unit)
+        floor = paint_floor(diff[ink], unit, diff[~fringe] @ unit)
         color = behind + unit * max(np.sqrt(norm2), floor)
     rgb = tuple(int(round(c)) for c in np.clip(color, 0, 255))
     return np.where(fringe, coverage, 0.0).astype(np.float32), rgb, outline  # type: ignore[return-value]
@@ -162,20 +163,20 @@ def _inside_crop(mask: np.ndarray) -> np.ndarray:
     return mask & ~np.isin(labels, edge[edge > 0])
 
 
-def _outlined_fill(pixels: np.ndarray, background: np.ndarray, ink: np.ndarray,
-                   color: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
+def _outlined_fill(pixels: np.ndarray, diff: np.ndarray, ink: np.ndarray,
+                   toward_ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, Outline] | None:
     """The fill's coverage and colour, and the outline, when the ink is glyphs of one colour ringed by an
     outline of another (white letters outlined in brown on a yellow page, red ones outlined in white on
     navy); None otherwise.
 
-    The ink's colour (``color``, the more distinct) is the outline's, and the fill is ink that is no blend
-    of it with the background (on the background's other side, or off towards another hue), ringed all
-    round by the outline (two words side by side in two colours are ringed by the background)."""
-    toward_ink = color - background
-    share = np.clip(((pixels - background) * toward_ink).sum(axis=2)
-                    / np.maximum((toward_ink * toward_ink).sum(axis=2), 1e-6), 0.0, 1.0)
-    off = np.linalg.norm(pixels - background - share[..., None] * toward_ink, axis=2)
-    fill = _inside_crop(ink & ((((pixels - background) * toward_ink).sum(axis=2) < 0) | (off > OUTLINE_APART)))
+    ``diff`` is the pixels' difference from the background and ``toward_ink`` the ink's colour's, per pixel.
+    The ink's colour (the more distinct) is the outline's, and the fill is ink that is no blend of it with
+    the background (on the background's other side, or off towards another hue), ringed all round by the
+    outline (two words side by side in two colours are ringed by the background)."""
+    along = (diff * toward_ink).sum(axis=2)
+    share = np.clip(along / np.maximum((toward_ink * toward_ink).sum(axis=2), 1e-6), 0.0, 1.0)
+    off = np.linalg.norm(diff - share[..., None] * toward_ink, axis=2)
+    fill = _inside_crop(ink & ((along < 0) | (off > OUTLINE_APART)))
     if fill.sum() < max(12, OUTLINE_FILL_SHARE * ink.sum()):
         return None
     fill_color = np.median(pixels[fill], axis=0)
@@ -359,7 +360,7 @@ def measure_ink(image: np.ndarray, line: OcrLine, angle: float = 0.0, vertical: 
     tight = upright[uy0:uy1, ux0:ux1]
     if not vertical:
         line = replace(line, text=as_inked(line.text, tight))
-    ringed = in_image(outline.area) if outline is not None and outline.area is not None else None
+    ringed = in_image(outline.area) if outline is not None else None
     return MeasuredLine(ocr=line, angle=angle, upright=tight, to_image=to_image, box=box, color=color,
                         coverage=coverage, region=(rx0, ry0, rx1, ry1), vertical=vertical, outline=outline,
                         outline_coverage=ringed)

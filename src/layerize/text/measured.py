@@ -28,7 +28,7 @@ class Outline:
 
     color: tuple[int, int, int]
     width: float
-    area: np.ndarray | None = field(default=None, repr=False, compare=False)  # its pixels in the line's crop
+    area: np.ndarray = field(repr=False, compare=False)  # its pixels (and their fringe) in the line's crop
 
 
 @dataclass

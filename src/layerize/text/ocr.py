@@ -165,9 +165,9 @@ class RapidOcrEngine:
         faint = self._faint.added if self._faint else []
         lines = []
         for quad, text, score in zip(result.boxes, result.txts, result.scores):
-            line = _line(text, quad, score, scale)
             if not text.strip():
                 continue
+            line = _line(text, quad, score, scale)
             if all(_overlap(_quad_box(quad), f) < 0.5 for f in faint):
                 lines.append(line)
             elif (sure := self._surely(line, image)) is not None:
