@@ -18,7 +18,7 @@ from PIL import Image
 
 from .config import Config, OcrConfig, load_config
 from .inpaint import Inpainter, fill_coarse
-from .objects import ObjectHint, Segmenter, matted, segment
+from .objects import ObjectHint, Segmenter, beside_nodes, faithful, matted, segment
 from .primitives.masks import dilate
 from .reading import read_image
 from .registry import INPAINTERS, OCR_ENGINES
@@ -73,10 +73,15 @@ def analyze_image(image: np.ndarray, source: Source, config: str | Path | Config
         # objects are cut from the text-free plate, so text over them is only the live text
         with stage("objects"):
             found = segment(plate, mask, cfg.objects, objects, segmenters)
-            if found.plate_mask.any():
+            erased = found.plate_mask
+            if erased.any():
                 with stage("objects.plate"):
-                    plate = fill_coarse(filler, plate, found.plate_mask)
-            mask = mask | found.plate_mask
+                    filled = fill_coarse(filler, plate, erased)
+                    found = faithful(found, plate, filled)
+                    erased = found.plate_mask
+                    erased &= ~beside_nodes(plate, filled, found.area, erased)
+                    plate = np.where(erased[..., None], filled, plate)
+            mask = mask | erased
             nodes = [matted(n, image, plate) if isinstance(n, ImageObject) else n for n in found.nodes]
     log.info("analysed %s: %d text blocks, %d other nodes in %.2f s (%s)", source.path, len(text.blocks),
              len(nodes), time.perf_counter() - start,

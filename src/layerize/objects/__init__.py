@@ -39,13 +39,25 @@ from ..primitives.masks import crop_window, dilate, place
 from ..registry import SEGMENTERS
 from ..scene import ImageObject, Shape
 from ..timing import stage
-from .base import HINT_ENGINE, Found, ObjectHint, Segmentation, Segmenter, cut_out, foreground_alpha, matted
+from .base import (
+    HINT_ENGINE,
+    Footprint,
+    Found,
+    ObjectHint,
+    Segmentation,
+    Segmenter,
+    beside_nodes,
+    cut_out,
+    foreground_alpha,
+    matted,
+)
 from .borders import box_iou, single_shapes
 from .joins import joined_lines
 from .marks import decorations
+from .redraw import faithful
 from .trace import traced
 
-__all__ = ["ObjectHint", "Segmentation", "Segmenter", "matted", "segment"]
+__all__ = ["ObjectHint", "Segmentation", "Segmenter", "beside_nodes", "faithful", "matted", "segment"]
 
 
 def hint_object(image: np.ndarray, hint: ObjectHint) -> Found | None:
@@ -106,7 +118,6 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
     if cfg.trace:  # after the sort: a traced picture's paths keep its place in the stack
         with stage("objects.trace"):
             found = traced(found)
-    plate = np.zeros(text.shape, bool)
     counts: dict[str, int] = {}
     nodes: list[Shape | ImageObject] = []
     for f in found:
@@ -115,6 +126,5 @@ def segment(image: np.ndarray, text: np.ndarray, cfg: ObjectsConfig, hints: Sequ
         nodes.append(f.node.model_copy(update={"id": f"{prefix}-{counts[prefix]}",
                                                "name": f"{f.node.name} {counts[prefix]}",
                                                "in_plate": cfg.keep_in_plate}))
-        if not cfg.keep_in_plate:
-            plate |= f.area
-    return Segmentation(nodes, dilate(plate, 2, disc=True))
+    footprints = [Footprint.of(np.zeros((0, 0), bool) if cfg.keep_in_plate else f.area) for f in found]
+    return Segmentation(nodes, footprints, text.shape)

@@ -12,9 +12,12 @@ from PIL import Image
 
 from ..primitives.color import channel_max
 from ..primitives.groups import joined_groups
-from ..primitives.masks import dilate
+from ..primitives.masks import Window, dilate
 from ..scene import Box, ImageObject, Provenance, Shape
 
+EDGE_BLEND = 24.0
+"""Largest distance (0-255, per channel) of a pixel beside a node from the blends of the node's nearest
+colour and the plate's fill there for it to be the node's anti-aliased edge."""
 SAME_COLOR = 10.0
 """Largest difference (0-255, per channel) of the mean colours of two flat regions of one colour."""
 MAX_COVER = 0.6
@@ -55,12 +58,46 @@ class Found:
     area: np.ndarray
 
 
+@dataclass(frozen=True)
+class Footprint:
+    """The pixels a node takes from the plate: a mask cropped to its bounding ``window`` of the canvas."""
+
+    window: Window
+    mask: np.ndarray
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> Footprint:
+        rows, cols = np.nonzero(mask)
+        if len(rows) == 0:
+            return cls((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
+        window = (slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1))
+        return cls(window, mask[window])
+
+    def paint(self, canvas: np.ndarray) -> None:
+        """Set its pixels in the HxW bool ``canvas``."""
+        canvas[self.window] |= self.mask
+
+
 @dataclass
 class Segmentation:
-    """The nodes found, bottom to top, and the pixels to erase from the plate."""
+    """The nodes found, bottom to top, and the pixels each takes from the plate."""
 
     nodes: list[Shape | ImageObject]
-    plate_mask: np.ndarray
+    footprints: list[Footprint]
+    size: tuple[int, int]
+
+    @property
+    def area(self) -> np.ndarray:
+        """The pixels the nodes take (HxW bool)."""
+        area = np.zeros(self.size, bool)
+        for footprint in self.footprints:
+            footprint.paint(area)
+        return area
+
+    @property
+    def plate_mask(self) -> np.ndarray:
+        """The pixels to erase from the plate: the nodes' area and a ring round it for their anti-aliased edges."""
+        return dilate(self.area, 2, disc=True)
 
 
 class Segmenter(Protocol):
@@ -172,10 +209,13 @@ def to_box(x0: float, y0: float, x1: float, y1: float) -> Box:
     return Box(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1))
 
 
-def points_box(points: np.ndarray, grow: float = 0.0) -> Box:
-    """The box around ``points`` (Nx2) grown by ``grow`` on every side."""
-    return to_box(points[:, 0].min() - grow, points[:, 1].min() - grow, points[:, 0].max() + grow,
-                  points[:, 1].max() + grow)
+def line_box(ends: np.ndarray, width: float) -> Box:
+    """The box around a straight line from ``ends[0]`` to ``ends[1]`` (2x2), ``width`` wide, its ends cut
+    square at the two points (butt caps, as every format draws it)."""
+    along = ends[1] - ends[0]
+    across = np.array([-along[1], along[0]]) / max(float(np.hypot(*along)), 1e-9) * width / 2
+    corners = np.concatenate([ends + across, ends - across])
+    return to_box(corners[:, 0].min(), corners[:, 1].min(), corners[:, 0].max(), corners[:, 1].max())
 
 
 def decontaminate(crop: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -204,6 +244,30 @@ def matted(node: ImageObject, image: np.ndarray, plate: np.ndarray) -> ImageObje
     solved = (image[window].astype(np.float32) - behind) / np.maximum(alpha, 1e-3)
     pixels[..., :3] = np.where(partly, np.clip(solved, 0, 255), pixels[..., :3])
     return node.model_copy(update={"image": Image.fromarray(np.rint(pixels).astype(np.uint8), "RGBA")})
+
+
+def beside_nodes(before: np.ndarray, filled: np.ndarray, areas: np.ndarray, erased: np.ndarray) -> np.ndarray:
+    """The ``erased`` pixels outside the nodes' ``areas`` that are no anti-aliased edge of a node: no blend
+    of the nearest node pixel's colour in ``before`` and the plate ``filled`` there. An axis beside a bar, a
+    marker between two bands, a shadow under a card: the plate keeps them, else nothing draws them."""
+    beside = np.zeros(areas.shape, bool)
+    ring = erased & ~areas
+    if not ring.any() or not areas.any():
+        return beside
+    rows, cols = np.nonzero(erased)
+    window = (slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1))
+    inside, around = areas[window], ring[window]
+    # each pixel's label is the (1-based, row-major) index of its nearest area pixel
+    _, nearest = cv2.distanceTransformWithLabels((~inside).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(inside)
+    index = nearest[around] - 1
+    node = before[window][ys[index], xs[index]].astype(np.float32)
+    pixel, fill = before[window][around].astype(np.float32), filled[window][around].astype(np.float32)
+    span = node - fill
+    t = np.clip(((pixel - fill) * span).sum(axis=1) / np.maximum((span * span).sum(axis=1), 1e-6), 0, 1)
+    beside[window][around] = channel_max(np.abs(pixel - (fill + t[:, None] * span))) > EDGE_BLEND
+    return beside
 
 
 def cut_out(image: np.ndarray, alpha: np.ndarray, label: str, engine: str, confidence: float) -> Found | None:

@@ -19,8 +19,8 @@ from .base import (
     fill_holes,
     flat_components,
     joined_across_text,
+    line_box,
     page_label,
-    points_box,
     to_box,
 )
 from .borders import BORDER_CONTRAST, blend_distance, merge_borders
@@ -163,8 +163,8 @@ class FlatSegmenter:
         if residual > MAX_RESIDUAL:
             return None
         width = _painted_width(crop, region, care, color, width, long)
-        ends = _line_ends(cv2.boxPoints(rect)) + np.array([offset[0] + 0.5, offset[1] + 0.5])
-        return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=color,
+        ends = _line_ends(cv2.boxPoints(rect), offset)
+        return Shape(id="", name="Line", shape="line", box=line_box(ends, width), stroke=color,
                      stroke_width=round(width, 2), points=[(float(x), float(y)) for x, y in ends],
                      provenance=Provenance(engine=self.name, confidence=1.0))
 
@@ -189,9 +189,9 @@ class FlatSegmenter:
         ox, oy = offset
         provenance = Provenance(engine=self.name, confidence=1.0)
         if thin + 1 <= MAX_LINE_WIDTH and long >= LINE_ASPECT * (thin + 1):
-            ends = _line_ends(cv2.boxPoints(rect)) + np.array([ox + 0.5, oy + 0.5])
+            ends = _line_ends(cv2.boxPoints(rect), offset)
             width = _painted_width(crop, filled, care, fill, thin + 1, long + 1)
-            return Shape(id="", name="Line", shape="line", box=points_box(ends, width / 2), stroke=fill,
+            return Shape(id="", name="Line", shape="line", box=line_box(ends, width), stroke=fill,
                          stroke_width=width, points=[(float(x), float(y)) for x, y in ends],
                          provenance=provenance), filled
         if page is not None and gradient is None and (holes := page_holes(crop, region, care, page)).any():
@@ -327,11 +327,15 @@ def _smaller_regions(labels: np.ndarray, stats: np.ndarray, label: int, page: in
     return (labels > 0) & (labels != label) & (labels != page) & (area[labels] < area[label])
 
 
-def _line_ends(corners: np.ndarray) -> np.ndarray:
-    """The two ends (2x2) of the centre line of a thin rotated rectangle given by its four corners."""
+def _line_ends(corners: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
+    """The two ends (2x2, canvas coordinates) of the centre line of a thin rotated rectangle whose four
+    ``corners`` are pixel centres of a crop at ``offset``, on the outer edges of its end pixels: a line is
+    drawn with butt caps, so its ends must reach them."""
     edges = [(corners[i], corners[(i + 1) % 4]) for i in range(4)]
     short = sorted(edges, key=lambda e: float(np.hypot(*(e[1] - e[0]))))[:2]
-    return np.array([(a + b) / 2 for a, b in short])
+    ends = np.array([(a + b) / 2 for a, b in short]) + np.array(offset) + 0.5
+    along = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
+    return ends + np.array([-along, along]) * 0.5
 
 
 def _covered(shape: tuple[int, int], found: list[Found]) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..primitives.masks import crop_window
 from ..scene import ImageObject, Shape
-from .base import Found, points_box
+from .base import Found, line_box
 from .borders import delta_e, paint
 
 MAX_DELTA_E = 10.0
@@ -91,7 +91,7 @@ def _joined(a: Found, b: Found) -> Found:
     longer = first if lengths[0] >= lengths[1] else second
     width = round((first.stroke_width * lengths[0] + second.stroke_width * lengths[1]) / max(sum(lengths), 1e-9), 2)
     node = longer.model_copy(update={
-        "points": [(float(x), float(y)) for x, y in span], "box": points_box(span, width / 2), "stroke_width": width,
+        "points": [(float(x), float(y)) for x, y in span], "box": line_box(span, width), "stroke_width": width,
         "provenance": longer.provenance.model_copy(update={
             "confidence": min(first.provenance.confidence, second.provenance.confidence)})})
     return Found(node, a.mask | b.mask, a.area | b.area)
