@@ -182,6 +182,24 @@ def _rgb(color: str) -> np.ndarray:
     return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
 
 
+def test_a_glow_round_letters_is_no_outline():
+    """Cyan letters in a violet glow on navy (a slide's title): the glow rings the letters like an outline,
+    but fades away from them, no band of one paint. The ink is the letters in their colour, with no stroke
+    (they came back violet, the glow taken for a fill outlined in the letters' cyan)."""
+    h, w = 120, 520
+    letters = Image.new("L", (w, h), 0)
+    font = ImageFont.truetype(designs.font_path("DejaVuSans-Bold.ttf"), 72)
+    ImageDraw.Draw(letters).text((20, 90), "NISQ FTQC", font=font, fill=255, anchor="ls")
+    glyphs = np.asarray(letters, np.float64)[..., None] / 255
+    glow = np.clip(cv2.GaussianBlur(glyphs[..., 0], (0, 0), 6) * 2.2, 0, 1)[..., None]
+    navy, violet, cyan = np.array([14, 22, 58]), np.array([150, 120, 235]), np.array([60, 150, 200])
+    crop = (navy * (1 - glow) + violet * glow) * (1 - glyphs) + cyan * glyphs
+    background = background_model(crop.astype(np.uint8), ring=6)
+    coverage, color, outline = ink_coverage(crop.astype(np.uint8), background, (6, 6, w - 6, h - 6))
+    assert outline is None
+    assert np.abs(np.subtract(color, cyan)).max() <= 40
+
+
 def test_outline_shadow_and_gradient_are_measured(effects_scene):
     scene, design = effects_scene
     found = _by_text(scene)

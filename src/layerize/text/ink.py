@@ -150,7 +150,7 @@ def ink_coverage(crop: np.ndarray, background: np.ndarray, core: tuple[int, int,
 OUTLINE_FILL_SHARE, OUTLINE_FILL_COHERENT, OUTLINE_RINGED = 0.25, 0.6, 0.7
 """Outlined glyphs: the ink's pixels that are no blend of the background and the ink's colour (the fill) are at
 least OUTLINE_FILL_SHARE of the ink, OUTLINE_FILL_COHERENT of them one colour, and OUTLINE_RINGED of the
-pixels just around them the outline's."""
+pixels just around them the outline's, OUTLINE_FILL_COHERENT of those in one colour too."""
 OUTLINE_APART = 60.0
 """Distance (RGB) from every blend of the background and the outline beyond which an ink pixel is the fill's."""
 
@@ -187,6 +187,8 @@ def _outlined_fill(pixels: np.ndarray, diff: np.ndarray, ink: np.ndarray,
     if not ring.any() or ringing[ring].mean() < OUTLINE_RINGED:
         return None
     outline = np.median(pixels[ringing], axis=0)
+    if (np.abs(pixels[ring & ringing] - outline).max(axis=1) <= 40).mean() < OUTLINE_FILL_COHERENT:
+        return None  # a glow fading away from the glyphs, no outline of one paint
     toward = fill_color - outline
     norm2 = float(toward @ toward)
     if norm2 < 1e-6:
