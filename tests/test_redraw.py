@@ -115,3 +115,18 @@ def test_a_shape_that_misses_with_and_without_its_stroke_is_dropped() -> None:
     shape = _cell(fill="#4682b4", stroke="#ffffff", stroke_width=2.0)
     kept = faithful(_found(image, shape, area), image, image.copy())
     assert kept.nodes == [] and kept.footprints == [] and not kept.area.any()
+
+
+def test_a_high_contrast_edge_a_little_off_still_matches() -> None:
+    """A yellow disc on navy, drawn anti-aliased, and an ellipse a fifth of a pixel off it: its edge pixels
+    are 50 levels off, yet blends of the same two colours, so the shape redraws its pixels."""
+    big = Image.new("RGB", (160, 160), (46, 57, 123))
+    ImageDraw.Draw(big).ellipse((4 * 11.3, 4 * 11.3, 4 * 28.1, 4 * 28.1), fill=(255, 242, 0))
+    image = np.asarray(big.resize((40, 40), Image.BOX))
+    area = dilate(np.asarray(Image.fromarray(image).convert("L")) > 120, 1, disc=True)
+    shape = _cell(shape="ellipse", box=Box(x0=11.1, y0=11.5, x1=27.9, y1=28.3), fill="#fff200")
+    footprint = Footprint.of(area)
+    navy = np.empty_like(image)
+    navy[:] = (46, 57, 123)
+    assert redraw_mismatch(shape, image, navy, footprint.window, footprint.mask) <= 0.05
+    assert faithful(_found(image, shape, area), image, navy).nodes == [shape]

@@ -38,10 +38,11 @@ def colour_distances(pixels: np.ndarray, colours: np.ndarray) -> np.ndarray:
 
 def blend_distances(pixels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Each pixel's distance (largest channel) from the nearest blend of colours ``a`` and ``b`` (the
-    segment a-b): ``pixels.shape[:-1]``."""
+    segment a-b; one colour each, or one per pixel): ``pixels.shape[:-1]``."""
     pixels = np.asarray(pixels, np.float32)
     a, span = np.asarray(a, np.float32), np.asarray(b, np.float32) - np.asarray(a, np.float32)
-    t = np.clip((pixels - a) @ span / max(float(span @ span), 1e-9), 0, 1)
+    along = np.einsum("...c,...c->...", pixels - a, span)
+    t = np.clip(along / np.maximum(np.einsum("...c,...c->...", span, span), 1e-9), 0, 1)
     return channel_max(np.abs(pixels - (a + t[..., None] * span)))
 
 
