@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..primitives.color import channel_max
+from ..primitives.color import blend_distances, channel_max
 from ..primitives.groups import joined_groups
 from ..primitives.masks import Window, dilate
 from ..scene import Box, ImageObject, Provenance, Shape
@@ -254,19 +254,15 @@ def beside_nodes(before: np.ndarray, filled: np.ndarray, areas: np.ndarray, eras
     ring = erased & ~areas
     if not ring.any() or not areas.any():
         return beside
-    rows, cols = np.nonzero(erased)
-    window = (slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1))
+    window = Footprint.of(erased).window
     inside, around = areas[window], ring[window]
     # each pixel's label is the (1-based, row-major) index of its nearest area pixel
     _, nearest = cv2.distanceTransformWithLabels((~inside).astype(np.uint8), cv2.DIST_L2, 5,
                                                  labelType=cv2.DIST_LABEL_PIXEL)
     ys, xs = np.nonzero(inside)
     index = nearest[around] - 1
-    node = before[window][ys[index], xs[index]].astype(np.float32)
-    pixel, fill = before[window][around].astype(np.float32), filled[window][around].astype(np.float32)
-    span = node - fill
-    t = np.clip(((pixel - fill) * span).sum(axis=1) / np.maximum((span * span).sum(axis=1), 1e-6), 0, 1)
-    beside[window][around] = channel_max(np.abs(pixel - (fill + t[:, None] * span))) > EDGE_BLEND
+    node = before[window][ys[index], xs[index]]
+    beside[window][around] = blend_distances(before[window][around], filled[window][around], node) > EDGE_BLEND
     return beside
 
 

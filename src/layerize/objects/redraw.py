@@ -122,7 +122,7 @@ def faithful(found: Segmentation, image: np.ndarray, filled: np.ndarray) -> Segm
 
 def _variants(shape: Shape) -> list[Shape]:
     """``shape``, then without its stroke: a stroke measured on an anti-aliased rim may be none."""
-    if shape.shape == "line" or not (shape.stroke and shape.stroke_width > 0) or shape.dash:
+    if shape.shape == "line" or not (shape.stroke and shape.stroke_width > 0):
         return [shape]
     return [shape, shape.model_copy(update={"stroke": None, "stroke_width": 0.0})]
 
